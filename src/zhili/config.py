@@ -1,0 +1,33 @@
+"""Settings from ZHILI_* environment variables (pydantic-settings), one data directory for all state."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Process-wide settings; every field can be set as ZHILI_<FIELD> (e.g. ZHILI_DATA=/srv/zhili)."""
+
+    model_config = SettingsConfigDict(env_prefix="ZHILI_", extra="ignore")
+
+    data: Path = Path("./var")
+    log_level: str = "INFO"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Basemap tiles are off by default: a deployed district may be air-gapped.
+    tile_url: str | None = None
+    language: str = "zh-CN"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def data_dir(override: Path | None = None) -> Path:
+    """The data directory: an explicit --data beats ZHILI_DATA beats ./var."""
+    path = override if override is not None else get_settings().data
+    return Path(path)
