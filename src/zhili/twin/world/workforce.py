@@ -21,7 +21,11 @@ PART_TIME_ROLES = ["党员骨干", "村(居)民代表", "村民小组长", "楼�
 def build_workers(spec: TwinSpec, layout: DistrictLayout, people: pl.DataFrame) -> pl.DataFrame:
     rng = stream(spec.seed, "workers")
     grids = layout.grids
+    n_part = spec.count(S.PART_TIME_GRID_WORKERS, minimum=20)
     candidates = people.filter((pl.col("age") >= 23) & (pl.col("age") <= 55))
+    if candidates.height < grids.height + n_part:
+        # A tiny twin has few people for its 1,590 grids: widen the working ages.
+        candidates = people.filter((pl.col("age") >= 20) & (pl.col("age") <= 62))
     cand_grid = candidates["grid_index"].to_numpy()
     order = rng.permutation(candidates.height)
     # Full-time: prefer someone living in the grid; else anyone not yet taken.
@@ -37,7 +41,6 @@ def build_workers(spec: TwinSpec, layout: DistrictLayout, people: pl.DataFrame) 
     chosen[missing] = free[: missing.size]
     taken[free[: missing.size]] = True
 
-    n_part = spec.count(S.PART_TIME_GRID_WORKERS, minimum=20)
     rest = np.flatnonzero(~taken)
     part = rng.choice(rest, min(n_part, rest.size), replace=False)
     pid = candidates["person_id"].to_numpy()

@@ -1,0 +1,1 @@
+"""One module per department; each exports its SourceSystem objects."""
