@@ -20,13 +20,19 @@ from zhili.logging import setup_logging
 
 app = typer.Typer(help="Zhili (治理): a social-governance city brain.", no_args_is_help=True)
 twin_app = typer.Typer(help="The synthetic district (twin).", no_args_is_help=True)
-bench_app = typer.Typer(help="Benchmarks: each prints one JSON line of measured figures.", no_args_is_help=True)
+bench_app = typer.Typer(
+    help="Benchmarks: each prints one JSON line of measured figures.", no_args_is_help=True
+)
 app.add_typer(twin_app, name="twin")
 app.add_typer(bench_app, name="bench")
 log = logging.getLogger("zhili")
 
-DataOpt = Annotated[Path | None, typer.Option("--data", help="Data directory (default $ZHILI_DATA or ./var).")]
-ScaleOpt = Annotated[float, typer.Option("--scale", help="1.0 = the seed's district (3.2 M residents).")]
+DataOpt = Annotated[
+    Path | None, typer.Option("--data", help="Data directory (default $ZHILI_DATA or ./var).")
+]
+ScaleOpt = Annotated[
+    float, typer.Option("--scale", help="1.0 = the seed's district (3.2 M residents).")
+]
 SeedOpt = Annotated[int, typer.Option("--seed", help="Same seed, same district, same bytes.")]
 
 
@@ -46,7 +52,12 @@ def _generate(scale: float, seed: int, out: Path, show_progress: bool) -> dict:
     spec = TwinSpec(scale=scale, seed=seed)
     if not show_progress:
         return generate(spec, out)
-    columns = [TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn()]
+    columns = [
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+    ]
     with Progress(*columns, transient=False) as bar:
         task = bar.add_task("twin", total=1)
 
@@ -60,7 +71,9 @@ def _generate(scale: float, seed: int, out: Path, show_progress: bool) -> dict:
 def twin_generate(
     scale: ScaleOpt = 0.01,
     seed: SeedOpt = 7,
-    out: Annotated[Path | None, typer.Option("--out", help="Output directory (default DATA/twin).")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Output directory (default DATA/twin).")
+    ] = None,
     data: DataOpt = None,
 ) -> None:
     """Generate the twin: DIR/sources/<system>/…, DIR/truth/…, DIR/summary.json."""
@@ -73,7 +86,8 @@ def twin_generate(
     c = summary["counts"]
     typer.echo(
         f"twin written to {target}: {c['persons']:,} persons, {c['houses']:,} houses, "
-        f"{c['enterprises']:,} enterprises, {summary['systems']} systems of {summary['departments']} "
+        f"{c['enterprises']:,} enterprises, {summary['systems']} systems of "
+        f"{summary['departments']} "
         f"departments, {summary['records']:,} source records in {summary['seconds']} s"
     )
 
@@ -98,7 +112,9 @@ def bench_twin(
         "persons": summary["counts"]["persons"],
         "records": summary["records"],
     }
-    typer.echo(json.dumps(figures) if json_out else "\n".join(f"{k}: {v}" for k, v in figures.items()))
+    typer.echo(
+        json.dumps(figures) if json_out else "\n".join(f"{k}: {v}" for k, v in figures.items())
+    )
 
 
 @app.command()
@@ -113,7 +129,12 @@ def serve(
     from zhili.web.app import create_app
 
     settings = get_settings()
-    uvicorn.run(create_app(data_dir(data)), host=host or settings.host, port=port or settings.port, log_level="info")
+    uvicorn.run(
+        create_app(data_dir(data)),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+    )
 
 
 @app.command()

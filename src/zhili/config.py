@@ -1,4 +1,4 @@
-"""Settings from ZHILI_* environment variables (pydantic-settings), one data directory for all state."""
+"""Settings from ZHILI_* environment variables (pydantic-settings); one data directory."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    """Process-wide settings; every field can be set as ZHILI_<FIELD> (e.g. ZHILI_DATA=/srv/zhili)."""
+    """Process-wide settings; each field can be set as ZHILI_<FIELD> (ZHILI_DATA=/srv/zhili)."""
 
     model_config = SettingsConfigDict(env_prefix="ZHILI_", extra="ignore")
 

@@ -16,20 +16,29 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 
 @pytest.fixture(scope="module")
 def browser():
-    need(Path(CHROMIUM).exists() or shutil.which("chromium") is not None, "Debian's chromium is not installed")
+    need(
+        Path(CHROMIUM).exists() or shutil.which("chromium") is not None,
+        "Debian's chromium is not installed",
+    )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         b = p.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+            ],
         )
         yield b
         b.close()
 
 
 @pytest.mark.parametrize("lang, heading", [("zh", "全区概况"), ("en", "District at a glance")])
-def test_home_shows_map_and_counts(browser, server: str, summary: dict, lang: str, heading: str) -> None:
+def test_home_shows_map_and_counts(
+    browser, server: str, summary: dict, lang: str, heading: str
+) -> None:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))

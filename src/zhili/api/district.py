@@ -29,5 +29,7 @@ def district(request: Request) -> dict:
 @router.get("/district/geojson/{level}")
 def geojson(level: str, request: Request) -> dict:
     if level not in ("town", "village", "grid"):
-        raise HTTPException(status_code=404, detail=f"unknown level {level!r}: use town, village or grid")
+        raise HTTPException(
+            status_code=404, detail=f"unknown level {level!r}: use town, village or grid"
+        )
     return district_geojson(_data(request), level)

@@ -48,7 +48,10 @@ def district_overview(data: Path) -> DistrictOverview:
         grids=layout.grids.height,
         area_km2=round(float(layout.towns["area_km2"].sum()), 1),
         counts=summary.get("counts", {}),
-        sources=[{k: s[k] for k in ("name", "department", "title", "format", "records")} for s in summary.get("sources", [])],
+        sources=[
+            {k: s[k] for k in ("name", "department", "title", "format", "records")}
+            for s in summary.get("sources", [])
+        ],
         scale=summary.get("scale"),
         town_table=towns,
     )
@@ -61,7 +64,12 @@ def _town_rows(data: Path, layout: DistrictLayout) -> list[dict]:
     t = t.join(grids, on="code", how="left")
     persons = data / "twin" / "truth" / "persons.parquet"
     if persons.exists():
-        residents = pl.scan_parquet(persons).group_by(pl.col("town_code").alias("code")).len("residents").collect()
+        residents = (
+            pl.scan_parquet(persons)
+            .group_by(pl.col("town_code").alias("code"))
+            .len("residents")
+            .collect()
+        )
         t = t.join(residents, on="code", how="left").with_columns(pl.col("residents").fill_null(0))
     return t.sort("code").to_dicts()
 

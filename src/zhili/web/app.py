@@ -17,5 +17,7 @@ def create_app(data: Path) -> FastAPI:
     app.state.data = Path(data)
     app.include_router(district.router)
     home.register(app.state.data)
-    ui.run_with(app, title="智理 Zhili", language="zh-CN", show_welcome_message=False, reconnect_timeout=10)
+    ui.run_with(
+        app, title="智理 Zhili", language="zh-CN", show_welcome_message=False, reconnect_timeout=10
+    )
     return app

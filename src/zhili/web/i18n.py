@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 STRINGS: dict[str, dict[str, str]] = {
-    "title": {"zh": "智理 · 余杭区社会治理城市大脑", "en": "Zhili · Yuhang social-governance city brain"},
+    "title": {
+        "zh": "智理 · 余杭区社会治理城市大脑",
+        "en": "Zhili · Yuhang social-governance city brain",
+    },
     "map": {"zh": "区域地图（镇街 / 村社）", "en": "District map (towns / villages)"},
     "counts": {"zh": "全区概况", "en": "District at a glance"},
     "towns": {"zh": "镇街", "en": "Towns"},
@@ -25,7 +28,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "records": {"zh": "记录数", "en": "Records"},
     "town": {"zh": "镇街", "en": "Town"},
     "residents": {"zh": "常住人口", "en": "Residents"},
-    "no_twin": {"zh": "尚未生成孪生区县数据：运行 zhili twin generate", "en": "No twin district yet: run zhili twin generate"},
+    "no_twin": {
+        "zh": "尚未生成孪生区县数据：运行 zhili twin generate",
+        "en": "No twin district yet: run zhili twin generate",
+    },
     "scale": {"zh": "孪生规模", "en": "Twin scale"},
 }
 

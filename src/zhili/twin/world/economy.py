@@ -38,10 +38,20 @@ _TRADE_NAMES = list(
     "正泰良运星桥临平余航超山塘栖径山瓶窑仁和崇贤良渚乔司五常仓前闲林中泰东湖南苑运河百丈黄湖鸬鸟"
 )
 BANKS = [
-    "中国工商银行", "中国农业银行", "中国银行", "中国建设银行", "交通银行",
-    "杭州银行", "浙江余杭农村商业银行", "中国邮政储蓄银行",
+    "中国工商银行",
+    "中国农业银行",
+    "中国银行",
+    "中国建设银行",
+    "交通银行",
+    "杭州银行",
+    "浙江余杭农村商业银行",
+    "中国邮政储蓄银行",
 ]
 _BANK_P = np.array([0.18, 0.2, 0.1, 0.16, 0.06, 0.1, 0.16, 0.04])
+
+
+def _short(town: str) -> str:
+    return town.removesuffix("街道").removesuffix("镇")
 
 
 def _sizes(rng: np.random.Generator, individual: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -89,24 +99,36 @@ def build_enterprises(
     lon, lat = layout.sample_points(grid, rng)
 
     keyword = np.array([rng.choice(INDUSTRIES[i][3].split("|")) for i in ind], dtype=object)
+    # Companies are not shops: "水果店" becomes "水果" in a limited company's name.
+    keyword = np.where(individual, keyword, np.char.rstrip(keyword.astype(str), "店"))
     trade = _trade_names(rng, n)
     tname = dict(zip(layout.towns["code"], layout.towns["name"], strict=True))
     town_short = np.array([tname[t].removesuffix("街道").removesuffix("镇") for t in town])
     names = np.where(
         individual,
         "余杭区" + town_short + trade + keyword,
-        np.where(rng.random(n) < 0.5, "杭州" + trade + keyword + "有限公司", "杭州余杭" + trade + keyword + "有限公司"),
+        np.where(
+            rng.random(n) < 0.5,
+            "杭州" + trade + keyword + "有限公司",
+            "杭州余杭" + trade + keyword + "有限公司",
+        ),
     )
     names = _dedupe(names)
 
     road = np.array([rng.choice(roads[t]) for t in town], dtype=object)
     number = rng.integers(1, 999, n)
-    address = np.array([f"杭州市余杭区{tname[t]}{r}{k}号" for t, r, k in zip(town, road, number, strict=True)])
+    address = np.array(
+        [f"杭州市余杭区{tname[t]}{r}{k}号" for t, r, k in zip(town, road, number, strict=True)]
+    )
 
     codes = credit_code.make_codes(330110, rng, np.where(individual, "individual", "enterprise"))
     days_back = (rng.gamma(1.4, 2200, n)).astype(np.int64)  # skewed to recent registrations
-    registered = np.datetime64(REFERENCE_DATE, "D") - np.minimum(days_back, 365 * 30).astype("timedelta64[D]")
-    capital = np.round(np.where(individual, rng.uniform(1, 50, n), np.exp(rng.normal(5.5, 1.4, n))), 1)
+    registered = np.datetime64(REFERENCE_DATE, "D") - np.minimum(days_back, 365 * 30).astype(
+        "timedelta64[D]"
+    )
+    capital = np.round(
+        np.where(individual, rng.uniform(1, 50, n), np.exp(rng.normal(5.5, 1.4, n))), 1
+    )
 
     # Legal representatives: adults 25-65, a few representing several enterprises.
     adults = people.filter((pl.col("age") >= 25) & (pl.col("age") <= 65))
@@ -154,7 +176,13 @@ def _dedupe(names: np.ndarray) -> np.ndarray:
     for name in names:
         k = seen.get(name, 0)
         seen[name] = k + 1
-        out.append(name if k == 0 else name.replace("有限公司", f"{k + 1}有限公司") if "有限公司" in name else f"{name}{k + 1}")
+        out.append(
+            name
+            if k == 0
+            else name.replace("有限公司", f"{k + 1}有限公司")
+            if "有限公司" in name
+            else f"{name}{k + 1}"
+        )
     return np.array(out, dtype=object)
 
 
@@ -166,7 +194,8 @@ def assign_employment(
     age = people["age"].to_numpy()
     migrant = people["migrant"].to_numpy()
     works = np.where(
-        migrant, (age >= 18) & (age <= 58) & (rng.random(age.size) < 0.88),
+        migrant,
+        (age >= 18) & (age <= 58) & (rng.random(age.size) < 0.88),
         (age >= 18) & (age <= 60) & (rng.random(age.size) < 0.66),
     )
     active = enterprises["status"].to_numpy() == "存续"
@@ -174,9 +203,15 @@ def assign_employment(
     p = target / target.sum()
     employer = np.full(age.size, None, dtype=object)
     idx = np.flatnonzero(works)
-    employer[idx] = enterprises["enterprise_id"].to_numpy()[rng.choice(enterprises.height, idx.size, p=p)]
+    employer[idx] = enterprises["enterprise_id"].to_numpy()[
+        rng.choice(enterprises.height, idx.size, p=p)
+    ]
     people = people.with_columns(employer_id=text(employer))
-    counts = people.group_by("employer_id").len().rename({"employer_id": "enterprise_id", "len": "employees"})
+    counts = (
+        people.group_by("employer_id")
+        .len()
+        .rename({"employer_id": "enterprise_id", "len": "employees"})
+    )
     enterprises = enterprises.join(counts, on="enterprise_id", how="left").with_columns(
         pl.col("employees").fill_null(0).cast(pl.Int64)
     )
@@ -194,16 +229,25 @@ def build_projects(
     developers = active.filter(pl.col("industry") == "K")
     contractor = builders["enterprise_id"].to_numpy()[rng.integers(0, builders.height, n)]
     private = rng.random(n) < 0.6
-    developer = np.where(private, developers["enterprise_id"].to_numpy()[rng.integers(0, developers.height, n)], None)
+    developer = np.where(
+        private, developers["enterprise_id"].to_numpy()[rng.integers(0, developers.height, n)], None
+    )
     grids = layout.grids
     w = grids["pop_weight"].to_numpy()
     grid = rng.choice(grids.height, n, p=w / w.sum())
     town = grids["town_code"].to_numpy()[grid]
     tname = dict(zip(layout.towns["code"], layout.towns["name"], strict=True))
     lon, lat = layout.sample_points(grid, rng)
-    kinds = np.where(private, rng.choice(["住宅", "商业综合体", "厂房"], n, p=[0.6, 0.15, 0.25]), rng.choice(["道路", "学校", "安置房", "市政"], n))
+    kinds = np.where(
+        private,
+        rng.choice(["住宅", "商业综合体", "厂房"], n, p=[0.6, 0.15, 0.25]),
+        rng.choice(["道路", "学校", "安置房", "市政"], n),
+    )
     names = np.array(
-        [f"{tname[t].removesuffix('街道').removesuffix('镇')}{rng.choice(roads[t])}{k}项目（{i + 1}标段）" for i, (t, k) in enumerate(zip(town, kinds, strict=True))]
+        [
+            f"{_short(tname[t])}{rng.choice(roads[t])}{k}项目（{i + 1}标段）"
+            for i, (t, k) in enumerate(zip(town, kinds, strict=True))
+        ]
     )
     start = np.datetime64("2015-01-01") + rng.integers(0, 1600, n).astype("timedelta64[D]")
     contract_wan = np.round(np.exp(rng.normal(8.5, 1.0, n)), 0)
@@ -235,12 +279,17 @@ def build_projects(
     s7 = _bankrupt_developer(projects, developers)
     if s7:
         projects = projects.with_columns(
-            pl.when(pl.col("project_id") == s7["project_id"]).then(pl.lit("停工")).otherwise(pl.col("status")).alias("status")
+            pl.when(pl.col("project_id") == s7["project_id"])
+            .then(pl.lit("停工"))
+            .otherwise(pl.col("status"))
+            .alias("status")
         )
     return projects, accounts, s7
 
 
-def _project_accounts(rng: np.random.Generator, projects: pl.DataFrame, enterprises: pl.DataFrame, tname: dict) -> pl.DataFrame:
+def _project_accounts(
+    rng: np.random.Generator, projects: pl.DataFrame, enterprises: pl.DataFrame, tname: dict
+) -> pl.DataFrame:
     """Bank accounts: each enterprise's basic account, each project's wage account and deposit."""
     e = enterprises.filter(pl.col("kind") == "enterprise")
     eb = rng.choice(len(BANKS), e.height, p=_BANK_P)
@@ -251,36 +300,44 @@ def _project_accounts(rng: np.random.Generator, projects: pl.DataFrame, enterpri
 
     tshort = {c: n.removesuffix("街道").removesuffix("镇") for c, n in tname.items()}
     rows = [
-        pl.DataFrame({
-            "account_no": acct(e.height),
-            "bank": np.array(BANKS)[eb],
-            "branch": [tshort[t] + "支行" for t in e["town_code"]],
-            "holder_kind": "enterprise",
-            "holder_id": e["enterprise_id"],
-            "project_id": pl.Series([None] * e.height, dtype=pl.Utf8),
-            "purpose": "基本存款账户",
-            "balance_wan": np.round(np.exp(rng.normal(3.0, 1.5, e.height)), 2),
-        }),
-        pl.DataFrame({
-            "account_no": acct(n_p),
-            "bank": projects["wage_bank"],
-            "branch": [tshort[t] + "支行" for t in projects["town_code"]],
-            "holder_kind": "enterprise",
-            "holder_id": projects["contractor_id"],
-            "project_id": projects["project_id"],
-            "purpose": "农民工工资专用账户",
-            "balance_wan": np.round(projects["contract_wan"].to_numpy() * rng.uniform(0.0, 0.05, n_p), 2),
-        }),
-        pl.DataFrame({
-            "account_no": acct(n_p),
-            "bank": projects["deposit_bank"],
-            "branch": [tshort[t] + "支行" for t in projects["town_code"]],
-            "holder_kind": "enterprise",
-            "holder_id": projects["developer_id"].fill_null(projects["contractor_id"]),
-            "project_id": projects["project_id"],
-            "purpose": "工程建设保证金",
-            "balance_wan": projects["deposit_wan"],
-        }),
+        pl.DataFrame(
+            {
+                "account_no": acct(e.height),
+                "bank": np.array(BANKS)[eb],
+                "branch": [tshort[t] + "支行" for t in e["town_code"]],
+                "holder_kind": "enterprise",
+                "holder_id": e["enterprise_id"],
+                "project_id": pl.Series([None] * e.height, dtype=pl.Utf8),
+                "purpose": "基本存款账户",
+                "balance_wan": np.round(np.exp(rng.normal(3.0, 1.5, e.height)), 2),
+            }
+        ),
+        pl.DataFrame(
+            {
+                "account_no": acct(n_p),
+                "bank": projects["wage_bank"],
+                "branch": [tshort[t] + "支行" for t in projects["town_code"]],
+                "holder_kind": "enterprise",
+                "holder_id": projects["contractor_id"],
+                "project_id": projects["project_id"],
+                "purpose": "农民工工资专用账户",
+                "balance_wan": np.round(
+                    projects["contract_wan"].to_numpy() * rng.uniform(0.0, 0.05, n_p), 2
+                ),
+            }
+        ),
+        pl.DataFrame(
+            {
+                "account_no": acct(n_p),
+                "bank": projects["deposit_bank"],
+                "branch": [tshort[t] + "支行" for t in projects["town_code"]],
+                "holder_kind": "enterprise",
+                "holder_id": projects["developer_id"].fill_null(projects["contractor_id"]),
+                "project_id": projects["project_id"],
+                "purpose": "工程建设保证金",
+                "balance_wan": projects["deposit_wan"],
+            }
+        ),
     ]
     return pl.concat(rows).with_columns(pl.col("account_no").cast(pl.Utf8))
 
@@ -293,4 +350,9 @@ def _bankrupt_developer(projects: pl.DataFrame, developers: pl.DataFrame) -> dic
         return {}
     liangzhu = own.filter(pl.col("town_code") == "330110010")
     row = (liangzhu if liangzhu.height else own).row(0, named=True)
-    return {"developer_id": row["developer_id"], "project_id": row["project_id"], "deposit_bank": row["deposit_bank"], "deposit_wan": row["deposit_wan"]}
+    return {
+        "developer_id": row["developer_id"],
+        "project_id": row["project_id"],
+        "deposit_bank": row["deposit_bank"],
+        "deposit_wan": row["deposit_wan"],
+    }

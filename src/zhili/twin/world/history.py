@@ -76,12 +76,15 @@ def build_history(spec: TwinSpec, layout: DistrictLayout) -> pl.DataFrame:
     # Events happen in the day more than at night.
     hour = rng.choice(24, n, p=_HOURLY)
     ts = (
-        (year - 1970).astype("datetime64[Y]").astype("datetime64[D]")
-        + day.astype("timedelta64[D]")
+        (year - 1970).astype("datetime64[Y]").astype("datetime64[D]") + day.astype("timedelta64[D]")
     ).astype("datetime64[s]") + (hour * 3600 + rng.integers(0, 3600, n)).astype("timedelta64[s]")
     sub = _vector_sub(rng, family)
     system = text(family).replace_strict({f: v[1] for f, v in FAMILIES.items()})
-    severity = np.where(np.isin(family, ["criminal", "fire"]), rng.choice([2, 3, 4], n, p=[0.6, 0.3, 0.1]), rng.choice([1, 2, 3], n, p=[0.7, 0.25, 0.05]))
+    severity = np.where(
+        np.isin(family, ["criminal", "fire"]),
+        rng.choice([2, 3, 4], n, p=[0.6, 0.3, 0.1]),
+        rng.choice([1, 2, 3], n, p=[0.7, 0.25, 0.05]),
+    )
     order = np.argsort(ts, kind="stable")
     events = pl.DataFrame(
         {
@@ -96,7 +99,9 @@ def build_history(spec: TwinSpec, layout: DistrictLayout) -> pl.DataFrame:
             "severity": severity.astype(np.int8),
         }
     )[order]
-    return events.with_columns(event_id=pl.format("EV{}", pl.int_range(1, n + 1).cast(pl.Utf8).str.zfill(8)))
+    return events.with_columns(
+        event_id=pl.format("EV{}", pl.int_range(1, n + 1).cast(pl.Utf8).str.zfill(8))
+    )
 
 
 def _vector_sub(rng: np.random.Generator, family: np.ndarray) -> np.ndarray:
@@ -107,5 +112,32 @@ def _vector_sub(rng: np.random.Generator, family: np.ndarray) -> np.ndarray:
     return out
 
 
-_H = np.array([1, 0.6, 0.4, 0.3, 0.3, 0.5, 1.2, 2.5, 4, 5, 5.5, 5.5, 5, 5, 5.5, 5.5, 5.5, 5, 4.5, 4, 3.5, 3, 2.2, 1.5])
+_H = np.array(
+    [
+        1,
+        0.6,
+        0.4,
+        0.3,
+        0.3,
+        0.5,
+        1.2,
+        2.5,
+        4,
+        5,
+        5.5,
+        5.5,
+        5,
+        5,
+        5.5,
+        5.5,
+        5.5,
+        5,
+        4.5,
+        4,
+        3.5,
+        3,
+        2.2,
+        1.5,
+    ]
+)
 _HOURLY = _H / _H.sum()

@@ -33,7 +33,10 @@ def _type_p(migrant: bool) -> np.ndarray:
 
 def mean_size(migrant: bool) -> float:
     p = _type_p(migrant)
-    sizes = [e + a + c[0] + SECOND_CHILD_P * (c[1] - c[0]) for (_, _, e, a, c) in HOUSEHOLD_TYPES.values()]
+    sizes = [
+        e + a + c[0] + SECOND_CHILD_P * (c[1] - c[0])
+        for (_, _, e, a, c) in HOUSEHOLD_TYPES.values()
+    ]
     return float(np.dot(p, sizes))
 
 
@@ -97,7 +100,9 @@ def expand_members(rng: np.random.Generator, households: pl.DataFrame) -> pl.Dat
     # Children: 22-36 years younger than the parents; siblings a few years apart.
     parent = np.repeat(anchor_adult, size)
     age_child = parent - rng.uniform(22, np.clip(parent, 22.001, 36), size.sum())
-    age = np.where(role == ROLE_ADULT, age_adult, np.where(role == ROLE_ELDER, age_elder, age_child))
+    age = np.where(
+        role == ROLE_ADULT, age_adult, np.where(role == ROLE_ELDER, age_elder, age_child)
+    )
     # Floors (adults 18+, elders 60+ or, living alone, 65+) are met by redrawing just above
     # the floor rather than clipping, which would pile thousands onto one birth date.
     floor = np.select(

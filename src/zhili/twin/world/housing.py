@@ -33,7 +33,9 @@ class Housing:
     buildings: pl.DataFrame
 
 
-def _per_grid_targets(spec: TwinSpec, layout: DistrictLayout, reserved: int) -> tuple[np.ndarray, np.ndarray]:
+def _per_grid_targets(
+    spec: TwinSpec, layout: DistrictLayout, reserved: int
+) -> tuple[np.ndarray, np.ndarray]:
     rng = stream(spec.seed, "housing.targets")
     grids = layout.grids
     w = grids["pop_weight"].to_numpy()
@@ -61,7 +63,9 @@ def build_housing(spec: TwinSpec, layout: DistrictLayout) -> Housing:
     pilot_flats = max(2, round(S.PILOT_FLATS * f))
     pilot_rented = round(pilot_flats * S.PILOT_RENTED / S.PILOT_FLATS)
     pilot_grid = int(np.flatnonzero(layout.grids["village_code"].to_numpy() == PILOT_VILLAGE)[0])
-    reserved = round((pilot_flats - pilot_rented) * mean_size(False) + pilot_rented * mean_size(True))
+    reserved = round(
+        (pilot_flats - pilot_rented) * mean_size(False) + pilot_rented * mean_size(True)
+    )
     natives, migrants = _per_grid_targets(spec, layout, reserved)
     in_village = _grid_is_village(layout)
 
@@ -85,7 +89,9 @@ def build_housing(spec: TwinSpec, layout: DistrictLayout) -> Housing:
     compounds, buildings, houses = _compounds_and_buildings(spec, layout, rng, houses)
     houses = _village_addresses(layout, rng, houses)
     households = households.with_columns(
-        household_id=pl.format("HH{}", pl.int_range(1, households.height + 1).cast(pl.Utf8).str.zfill(8)),
+        household_id=pl.format(
+            "HH{}", pl.int_range(1, households.height + 1).cast(pl.Utf8).str.zfill(8)
+        ),
         house_index=pl.Series(house_of_hh),
     )
     return Housing(households, houses, compounds, buildings)
@@ -113,7 +119,7 @@ def _houses_for(
     h_pilot = [pilot[owner_idx]]
     next_id = owner_idx.size
 
-    # Renters: village-house rooms hold ~2.5 households a house, flats ~1.15.
+    # Renters: village-house rooms hold ~3 households a house; flats ~1.4 (shared rents).
     rent_idx = np.flatnonzero(~own)
     key = grid[rent_idx] * 2 + village_house[rent_idx]
     order = np.argsort(key, kind="stable")
@@ -121,7 +127,7 @@ def _houses_for(
     keys, starts, counts = np.unique(key[order], return_index=True, return_counts=True)
     for k, s0, c in zip(keys, starts, counts, strict=True):
         is_vh = bool(k % 2)
-        n_houses = max(1, round(c / (2.5 if is_vh else 1.15)))
+        n_houses = max(1, round(c / (3.0 if is_vh else 1.4)))
         slot = rng.permutation(np.arange(c) % n_houses)  # every rented house gets a tenant
         house_of[rent_sorted[s0 : s0 + c]] = next_id + slot
         h_grid.append(np.full(n_houses, k // 2))
@@ -253,7 +259,11 @@ def _compounds_and_buildings(
         for c in range(k):
             part = members[which == c]
             if part.size:
-                kind = "resettlement" if in_vil else str(rng.choice(["commercial", "old"], p=[0.7, 0.3]))
+                kind = (
+                    "resettlement"
+                    if in_vil
+                    else str(rng.choice(["commercial", "old"], p=[0.7, 0.3]))
+                )
                 add_compound(g, part, kind, False)
 
     compounds = pl.DataFrame(comp_rows)
@@ -265,7 +275,9 @@ def _compounds_and_buildings(
     )
     names = np.where(compounds["pilot"].to_numpy(), PILOT_NAME, names)
     compounds = compounds.with_columns(
-        compound_id=pl.format("C{}", pl.int_range(1, compounds.height + 1).cast(pl.Utf8).str.zfill(6)),
+        compound_id=pl.format(
+            "C{}", pl.int_range(1, compounds.height + 1).cast(pl.Utf8).str.zfill(6)
+        ),
         name=text(names),
     )
     buildings = pl.DataFrame(bld_rows).with_columns(
@@ -281,7 +293,9 @@ def _compounds_and_buildings(
     return compounds, buildings, houses
 
 
-def _village_addresses(layout: DistrictLayout, rng: np.random.Generator, houses: pl.DataFrame) -> pl.DataFrame:
+def _village_addresses(
+    layout: DistrictLayout, rng: np.random.Generator, houses: pl.DataFrame
+) -> pl.DataFrame:
     """Village houses are numbered within village groups (组): 谢村村3组56号."""
     vh = np.flatnonzero(houses["village_house"].to_numpy())
     vcode = layout.grids["village_code"].to_numpy()[houses["grid_index"].to_numpy()[vh]]

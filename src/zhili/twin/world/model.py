@@ -15,7 +15,7 @@ from zhili.twin.spec import TwinSpec
 @dataclass
 class World:
     spec: TwinSpec
-    layout: "DistrictLayout"
+    layout: DistrictLayout
     tables: dict[str, pl.DataFrame] = field(default_factory=dict)
     # Ids of the entities the seed's scenarios are about (e.g. S7's bankrupt developer).
     facts: dict[str, Any] = field(default_factory=dict)

@@ -42,9 +42,7 @@ def build_people(spec: TwinSpec, households: pl.DataFrame) -> pl.DataFrame:
     own = sample_surnames(rng, n)
     carries = (role == ROLE_CHILD) | male
     surname = np.where(carries, fam, own)
-    name = (
-        text(surname) + pl.Series(sample_given_names(rng, male, birth_year))
-    ).to_numpy()
+    name = (text(surname) + pl.Series(sample_given_names(rng, male, birth_year))).to_numpy()
 
     # Origins: one county per migrant household, weighted by where Yuhang's migrants come from.
     origins = load_origin_counties()
@@ -70,7 +68,12 @@ def build_people(spec: TwinSpec, households: pl.DataFrame) -> pl.DataFrame:
     phone2[second] = numbers[k:]
 
     relation = np.select(
-        [m["position"].to_numpy() == 0, (role == ROLE_ADULT) | ((role == ROLE_ELDER) & (households["adults"].to_numpy()[hh] == 0)), role == ROLE_CHILD],
+        [
+            m["position"].to_numpy() == 0,
+            (role == ROLE_ADULT)
+            | ((role == ROLE_ELDER) & (households["adults"].to_numpy()[hh] == 0)),
+            role == ROLE_CHILD,
+        ],
         ["户主", "配偶", "子女"],
         default="父母",
     )
@@ -93,7 +96,9 @@ def build_people(spec: TwinSpec, households: pl.DataFrame) -> pl.DataFrame:
             "phone": pl.Series(phone1.tolist(), dtype=pl.Utf8),
             "phone2": pl.Series(phone2.tolist(), dtype=pl.Utf8),
             "moved": moved,
-            "moved_on": np.where(moved, _REF - moved_days.astype("timedelta64[D]"), np.datetime64("NaT")),
+            "moved_on": np.where(
+                moved, _REF - moved_days.astype("timedelta64[D]"), np.datetime64("NaT")
+            ),
         }
     )
     people = people.with_columns(pl.format("P{}", pl.col("person_id")).alias("person_id"))
@@ -103,4 +108,3 @@ def build_people(spec: TwinSpec, households: pl.DataFrame) -> pl.DataFrame:
         ).unique("origin_code")
         people = people.join(origin_tbl, on="origin_code", how="left", maintain_order="left")
     return people
-

@@ -20,7 +20,9 @@ LEVELS = {
 SHORT_OF_SEATS = {"330110010", "330110012", "330110005", "330110011", "330110006"}
 
 
-def build_schools(spec: TwinSpec, layout: DistrictLayout, people: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+def build_schools(
+    spec: TwinSpec, layout: DistrictLayout, people: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     rng = stream(spec.seed, "schools")
     towns = layout.towns
     grids = layout.grids
@@ -41,15 +43,37 @@ def build_schools(spec: TwinSpec, layout: DistrictLayout, people: pl.DataFrame) 
             base = t["name"].removesuffix("街道").removesuffix("镇")
             ids = [f"S{len(rows) + i + 1:05d}" for i in range(k)]
             for i in range(k):
-                name = f"杭州市余杭区{base}{'第' + '一二三四五六七八九十'[i % 10] if k > 1 else ''}{suffix}"
-                rows.append({"school_id": ids[i], "name": name if i < 10 else f"{name}{i // 10 + 1}", "level": level,
-                             "town_code": t["code"], "grid_code": grids["code"][int(g[i])], "lon": float(lon[i]),
-                             "lat": float(lat[i]), "seats": max(10, int(round(split[i])))})
+                ordinal = "第" + "一二三四五六七八九十"[i % 10] if k > 1 else ""
+                name = f"杭州市余杭区{base}{ordinal}{suffix}"
+                rows.append(
+                    {
+                        "school_id": ids[i],
+                        "name": name if i < 10 else f"{name}{i // 10 + 1}",
+                        "level": level,
+                        "town_code": t["code"],
+                        "grid_code": grids["code"][int(g[i])],
+                        "lon": float(lon[i]),
+                        "lat": float(lat[i]),
+                        "seats": max(10, round(split[i])),
+                    }
+                )
             # Nearly all children of school age attend; kindergarten is not compulsory.
             rate = 0.85 if level == "kindergarten" else 0.99
             attend = in_town.filter(pl.Series(rng.random(in_town.height) < rate))
             if attend.height:
-                enrol_rows.append(pl.DataFrame({"person_id": attend["person_id"], "school_id": np.array(ids)[rng.integers(0, k, attend.height)], "level": level}))
+                enrol_rows.append(
+                    pl.DataFrame(
+                        {
+                            "person_id": attend["person_id"],
+                            "school_id": np.array(ids)[rng.integers(0, k, attend.height)],
+                            "level": level,
+                        }
+                    )
+                )
     schools = pl.DataFrame(rows)
-    enrolment = pl.concat(enrol_rows) if enrol_rows else pl.DataFrame(schema={"person_id": pl.Utf8, "school_id": pl.Utf8, "level": pl.Utf8})
+    enrolment = (
+        pl.concat(enrol_rows)
+        if enrol_rows
+        else pl.DataFrame(schema={"person_id": pl.Utf8, "school_id": pl.Utf8, "level": pl.Utf8})
+    )
     return schools, enrolment

@@ -13,9 +13,13 @@ from zhili.twin.world import World
 
 def _accounts(world: World, rng: np.random.Generator) -> list[Table]:
     a = world["bank_accounts"]
-    e = world["enterprises"].select(pl.col("enterprise_id").alias("holder_id"), "name", "credit_code")
+    e = world["enterprises"].select(
+        pl.col("enterprise_id").alias("holder_id"), "name", "credit_code"
+    )
     a = a.join(e, on="holder_id", how="left", maintain_order="left")
-    opened = pl.Series(np.datetime64("2019-06-30") - rng.integers(30, 365 * 15, a.height).astype("timedelta64[D]")).cast(pl.Date)
+    opened = pl.Series(
+        np.datetime64("2019-06-30") - rng.integers(30, 365 * 15, a.height).astype("timedelta64[D]")
+    ).cast(pl.Date)
     rows = pl.DataFrame(
         {
             "record_id": record_ids("ACC", a.height, 8),
@@ -35,6 +39,12 @@ def _accounts(world: World, rng: np.random.Generator) -> list[Table]:
 
 
 SYSTEMS = [
-    SourceSystem("bank", "辖区银行业金融机构（人行余杭支行汇总）", "对公账户与资金监管账户报送系统", "csv-utf8", _accounts,
-                 "Corporate, wage and guarantee-deposit accounts reported by the banks in the district."),
+    SourceSystem(
+        "bank",
+        "辖区银行业金融机构（人行余杭支行汇总）",
+        "对公账户与资金监管账户报送系统",
+        "csv-utf8",
+        _accounts,
+        "Corporate, wage and guarantee-deposit accounts reported by the banks in the district.",
+    ),
 ]

@@ -14,12 +14,29 @@ from zhili.twin.world import World
 def _projects(world: World, rng: np.random.Generator) -> list[Table]:
     pr = world["projects"]
     e = world["enterprises"].select("enterprise_id", "name", "credit_code")
-    pr = pr.join(e.rename({"enterprise_id": "contractor_id", "name": "sgdw", "credit_code": "sgdw_code"}), on="contractor_id", how="left", maintain_order="left")
-    pr = pr.join(e.rename({"enterprise_id": "developer_id", "name": "jsdw", "credit_code": "jsdw_code"}), on="developer_id", how="left", maintain_order="left")
+    pr = pr.join(
+        e.rename({"enterprise_id": "contractor_id", "name": "sgdw", "credit_code": "sgdw_code"}),
+        on="contractor_id",
+        how="left",
+        maintain_order="left",
+    )
+    pr = pr.join(
+        e.rename({"enterprise_id": "developer_id", "name": "jsdw", "credit_code": "jsdw_code"}),
+        on="developer_id",
+        how="left",
+        maintain_order="left",
+    )
     towns = dict(zip(world.layout.towns["code"], world.layout.towns["name"], strict=True))
     # Public projects are built by the town government or the district's construction company.
     public = pr["jsdw"].is_null().to_numpy()
-    builder = np.where(public, [towns[t] + "人民政府" if towns[t].endswith("镇") else towns[t] + "办事处" for t in pr["town_code"]], pr["jsdw"].to_numpy())
+    builder = np.where(
+        public,
+        [
+            towns[t] + "人民政府" if towns[t].endswith("镇") else towns[t] + "办事处"
+            for t in pr["town_code"]
+        ],
+        pr["jsdw"].to_numpy(),
+    )
     status_code = pr["status"].replace_strict({"在建": "1", "竣工": "2", "停工": "3"})
     projects = pl.DataFrame(
         {
@@ -41,8 +58,18 @@ def _projects(world: World, rng: np.random.Generator) -> list[Table]:
         }
     )
     acc = world["bank_accounts"].filter(pl.col("project_id").is_not_null())
-    wage = acc.filter(pl.col("purpose") == "农民工工资专用账户").select("project_id", pl.col("account_no").alias("zh"), pl.col("bank").alias("khyh"), pl.col("branch").alias("wd"))
-    dep = acc.filter(pl.col("purpose") == "工程建设保证金").select("project_id", pl.col("account_no").alias("bzj_zh"), pl.col("bank").alias("bzj_yh"), pl.col("balance_wan").alias("bzj_je_wy"))
+    wage = acc.filter(pl.col("purpose") == "农民工工资专用账户").select(
+        "project_id",
+        pl.col("account_no").alias("zh"),
+        pl.col("bank").alias("khyh"),
+        pl.col("branch").alias("wd"),
+    )
+    dep = acc.filter(pl.col("purpose") == "工程建设保证金").select(
+        "project_id",
+        pl.col("account_no").alias("bzj_zh"),
+        pl.col("bank").alias("bzj_yh"),
+        pl.col("balance_wan").alias("bzj_je_wy"),
+    )
     w = wage.join(dep, on="project_id", how="left")
     accounts = pl.DataFrame(
         {
@@ -62,6 +89,12 @@ def _projects(world: World, rng: np.random.Generator) -> list[Table]:
 
 
 SYSTEMS = [
-    SourceSystem("housing_construction", "余杭区住房和城乡建设局", "建设工程项目与农民工工资监管系统", "sqlite", _projects,
-                 "Construction projects (builder, contractor) and their wage accounts and guarantee deposits."),
+    SourceSystem(
+        "housing_construction",
+        "余杭区住房和城乡建设局",
+        "建设工程项目与农民工工资监管系统",
+        "sqlite",
+        _projects,
+        "Construction projects (builder, contractor), their wage accounts and guarantee deposits.",
+    ),
 ]

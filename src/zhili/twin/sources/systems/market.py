@@ -13,9 +13,17 @@ from zhili.twin.world import World
 
 def _register(world: World, rng: np.random.Generator) -> list[Table]:
     e = world["enterprises"]
-    reps = world["persons"].select(pl.col("person_id").alias("legal_rep_id"), pl.col("name").alias("rep_name"), pl.col("id_number").alias("rep_id"))
+    reps = world["persons"].select(
+        pl.col("person_id").alias("legal_rep_id"),
+        pl.col("name").alias("rep_name"),
+        pl.col("id_number").alias("rep_id"),
+    )
     e = e.join(reps, on="legal_rep_id", how="left", maintain_order="left")
-    kind = np.where(e["kind"].to_numpy() == "individual", "个体工商户", np.where(rng.random(e.height) < 0.9, "有限责任公司(自然人投资或控股)", "股份有限公司"))
+    kind = np.where(
+        e["kind"].to_numpy() == "individual",
+        "个体工商户",
+        np.where(rng.random(e.height) < 0.9, "有限责任公司(自然人投资或控股)", "股份有限公司"),
+    )
     rows = pl.DataFrame(
         {
             "record_id": record_ids("SC", e.height),
@@ -37,6 +45,12 @@ def _register(world: World, rng: np.random.Generator) -> list[Table]:
 
 
 SYSTEMS = [
-    SourceSystem("market_regulation", "余杭区市场监督管理局", "企业登记注册系统", "csv-utf8", _register,
-                 "Enterprise and individual-business register: credit codes, legal representatives, status."),
+    SourceSystem(
+        "market_regulation",
+        "余杭区市场监督管理局",
+        "企业登记注册系统",
+        "csv-utf8",
+        _register,
+        "Enterprise and individual-business register: credit codes, legal representatives, status.",
+    ),
 ]

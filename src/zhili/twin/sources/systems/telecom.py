@@ -14,11 +14,17 @@ from zhili.twin.world import World
 
 def _real_name(world: World, rng: np.random.Generator) -> list[Table]:
     p = world["persons"]
-    one = p.filter(pl.col("phone").is_not_null()).select("person_id", "name", "id_number", pl.col("phone").alias("msisdn"))
-    two = p.filter(pl.col("phone2").is_not_null()).select("person_id", "name", "id_number", pl.col("phone2").alias("msisdn"))
+    one = p.filter(pl.col("phone").is_not_null()).select(
+        "person_id", "name", "id_number", pl.col("phone").alias("msisdn")
+    )
+    two = p.filter(pl.col("phone2").is_not_null()).select(
+        "person_id", "name", "id_number", pl.col("phone2").alias("msisdn")
+    )
     t = pl.concat([one, two]).sort("msisdn")
     carriers = _carriers(t["msisdn"])
-    activated = pl.Series(np.datetime64("2019-06-30") - rng.integers(30, 365 * 12, t.height).astype("timedelta64[D]")).cast(pl.Date)
+    activated = pl.Series(
+        np.datetime64("2019-06-30") - rng.integers(30, 365 * 12, t.height).astype("timedelta64[D]")
+    ).cast(pl.Date)
     rows = pl.DataFrame(
         {
             "record_id": record_ids("TEL", t.height, 9),
@@ -38,11 +44,20 @@ def _real_name(world: World, rng: np.random.Generator) -> list[Table]:
 def _carriers(msisdn: pl.Series) -> pl.Series:
     prefixes = msisdn.str.slice(0, 3)
     cn = {"China Mobile": "中国移动", "China Unicom": "中国联通", "China Telecom": "中国电信"}
-    table = {p: cn.get(str(phone.carrier(p + "00000000")), "虚拟运营商") for p in prefixes.unique().to_list()}
+    table = {
+        p: cn.get(str(phone.carrier(p + "00000000")), "虚拟运营商")
+        for p in prefixes.unique().to_list()
+    }
     return prefixes.replace_strict(table)
 
 
 SYSTEMS = [
-    SourceSystem("telecom", "中国移动/联通/电信杭州余杭分公司", "移动用户实名制登记系统", "jsonl", _real_name,
-                 "Real-name registration of mobile numbers across the three operators."),
+    SourceSystem(
+        "telecom",
+        "中国移动/联通/电信杭州余杭分公司",
+        "移动用户实名制登记系统",
+        "jsonl",
+        _real_name,
+        "Real-name registration of mobile numbers across the three operators.",
+    ),
 ]
