@@ -77,11 +77,17 @@ def generate(spec: TwinSpec, out: Path, progress: Progress | None = None) -> dic
         table.write_parquet(truth / f"{name}.parquet", statistics=False)
     all_links = pl.concat(links)
     all_links.write_parquet(truth / "links.parquet", statistics=False)
-    (truth / "facts.json").write_text(json.dumps(world.facts, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    (truth / "facts.json").write_text(
+        json.dumps(world.facts, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+    )
 
     summary = _summary(spec, world, source_entries)
-    (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
-    summary["seconds"] = round(time.perf_counter() - started, 2)  # not written: keeps files reproducible
+    (out / "summary.json").write_text(
+        json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    summary["seconds"] = round(
+        time.perf_counter() - started, 2
+    )  # not written: keeps files reproducible
     report("done", total, total)
     return summary
 
@@ -101,7 +107,9 @@ def _summary(spec: TwinSpec, world, sources: list[dict]) -> dict:
         "projects": t["projects"].height,
         "bank_accounts": t["bank_accounts"].height,
         "vehicles": t["vehicles"].height,
-        "phones": int(t["persons"]["phone"].is_not_null().sum() + t["persons"]["phone2"].is_not_null().sum()),
+        "phones": int(
+            t["persons"]["phone"].is_not_null().sum() + t["persons"]["phone2"].is_not_null().sum()
+        ),
         "elderly_living_alone": int(t["persons"]["elderly_alone"].sum()),
         "grid_workers_full_time": int((t["workers"]["kind"] == "full_time").sum()),
         "grid_workers_part_time": int((t["workers"]["kind"] == "part_time").sum()),

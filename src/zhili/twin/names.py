@@ -7,7 +7,6 @@ far too few for a district of millions, so given names are built from era-typica
 from __future__ import annotations
 
 import numpy as np
-import polars as pl
 from faker.providers.person.zh_CN import Provider as _FakerPerson
 
 from zhili.twin.text import text

@@ -16,7 +16,17 @@ import polars as pl
 from zhili.twin.world import World
 
 FORMATS = ("csv-utf8", "csv-utf8-bom", "csv-gbk", "xlsx", "jsonl", "sqlite")
-ENTITY_TYPES = ("person", "house", "enterprise", "vehicle", "project", "account", "event", "device", "school")
+ENTITY_TYPES = (
+    "person",
+    "house",
+    "enterprise",
+    "vehicle",
+    "project",
+    "account",
+    "event",
+    "device",
+    "school",
+)
 
 
 @dataclass(frozen=True)

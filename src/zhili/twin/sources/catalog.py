@@ -8,9 +8,28 @@ from zhili.twin.sources.base import SourceSystem
 
 # One module per department (or unit); each exports SYSTEMS.
 _MODULES = [
-    "police", "courts", "fire", "hr", "labour", "urban", "telecom", "market", "tax", "housing",
-    "traffic", "petitions", "mediation", "civil", "health", "education", "work_safety",
-    "utilities", "bank", "bus", "property", "hotline",
+    "police",
+    "courts",
+    "fire",
+    "hr",
+    "labour",
+    "urban",
+    "telecom",
+    "market",
+    "tax",
+    "housing",
+    "traffic",
+    "petitions",
+    "mediation",
+    "civil",
+    "health",
+    "education",
+    "work_safety",
+    "utilities",
+    "bank",
+    "bus",
+    "property",
+    "hotline",
 ]
 
 

@@ -8,8 +8,17 @@ import polars as pl
 from zhili.twin.world import World
 
 HOUSE_ADDRESS_COLUMNS = [
-    "house_id", "kind", "address", "town_name", "village_name", "compound_name",
-    "building_no", "unit", "room", "group", "number",
+    "house_id",
+    "kind",
+    "address",
+    "town_name",
+    "village_name",
+    "compound_name",
+    "building_no",
+    "unit",
+    "room",
+    "group",
+    "number",
 ]
 SEX_GB = {"M": "1", "F": "2"}  # GB/T 2261.1 sex codes
 SEX_CN = {"M": "男", "F": "女"}
@@ -18,11 +27,15 @@ SEX_CN = {"M": "男", "F": "女"}
 def houses_for(world: World, house_ids: pl.Series) -> pl.DataFrame:
     """The address parts of the given houses, in the given order (nulls stay null)."""
     h = world["houses"].select(HOUSE_ADDRESS_COLUMNS)
-    return pl.DataFrame({"house_id": house_ids}).join(h, on="house_id", how="left", maintain_order="left")
+    return pl.DataFrame({"house_id": house_ids}).join(
+        h, on="house_id", how="left", maintain_order="left"
+    )
 
 
 def record_ids(prefix: str, n: int, width: int = 8) -> pl.Series:
-    return pl.Series("record_id", [f"{prefix}{i:0{width}d}" for i in range(1, n + 1)], dtype=pl.Utf8)
+    return pl.Series(
+        "record_id", [f"{prefix}{i:0{width}d}" for i in range(1, n + 1)], dtype=pl.Utf8
+    )
 
 
 def sample_rows(df: pl.DataFrame, rng: np.random.Generator, rate: float) -> pl.DataFrame:

@@ -13,7 +13,14 @@ import xlsxwriter
 
 from zhili.twin.sources.base import SourceSystem, Table, truth_columns
 
-_EXT = {"csv-utf8": "csv", "csv-utf8-bom": "csv", "csv-gbk": "csv", "xlsx": "xlsx", "jsonl": "jsonl", "sqlite": "sqlite"}
+_EXT = {
+    "csv-utf8": "csv",
+    "csv-utf8-bom": "csv",
+    "csv-gbk": "csv",
+    "xlsx": "xlsx",
+    "jsonl": "jsonl",
+    "sqlite": "sqlite",
+}
 # A fixed timestamp for file metadata (XLSX core properties), so the same seed gives the same bytes.
 _FIXED_TIME = dt.datetime(2019, 6, 30, 18, 0, 0)
 
@@ -38,7 +45,15 @@ def links_of(system: SourceSystem, table: Table) -> pl.DataFrame:
         ).filter(pl.col("entity_id").is_not_null())
         parts.append(part)
     if not parts:
-        return pl.DataFrame(schema={"source": pl.Utf8, "record_id": pl.Utf8, "entity_type": pl.Utf8, "entity_id": pl.Utf8, "role": pl.Utf8})
+        return pl.DataFrame(
+            schema={
+                "source": pl.Utf8,
+                "record_id": pl.Utf8,
+                "entity_type": pl.Utf8,
+                "entity_id": pl.Utf8,
+                "role": pl.Utf8,
+            }
+        )
     return pl.concat(parts)
 
 
@@ -104,7 +119,14 @@ def _write_xlsx(path: Path, frame: pl.DataFrame) -> None:
 
 
 def _write_sqlite_table(con: sqlite3.Connection, name: str, frame: pl.DataFrame) -> None:
-    types = {pl.Int64: "INTEGER", pl.Int32: "INTEGER", pl.Int16: "INTEGER", pl.Int8: "INTEGER", pl.Float64: "REAL", pl.Float32: "REAL"}
+    types = {
+        pl.Int64: "INTEGER",
+        pl.Int32: "INTEGER",
+        pl.Int16: "INTEGER",
+        pl.Int8: "INTEGER",
+        pl.Float64: "REAL",
+        pl.Float32: "REAL",
+    }
     cols = ", ".join(f'"{c}" {types.get(frame.schema[c], "TEXT")}' for c in frame.columns)
     con.execute(f'CREATE TABLE "{name}" ({cols})')
     marks = ", ".join("?" for _ in frame.columns)
