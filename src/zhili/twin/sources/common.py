@@ -33,9 +33,8 @@ def houses_for(world: World, house_ids: pl.Series) -> pl.DataFrame:
 
 
 def record_ids(prefix: str, n: int, width: int = 8) -> pl.Series:
-    return pl.Series(
-        "record_id", [f"{prefix}{i:0{width}d}" for i in range(1, n + 1)], dtype=pl.Utf8
-    )
+    numbers = pl.int_range(1, n + 1, eager=True).cast(pl.Utf8).str.zfill(width)
+    return (prefix + numbers).alias("record_id")
 
 
 def sample_rows(df: pl.DataFrame, rng: np.random.Generator, rate: float) -> pl.DataFrame:

@@ -16,6 +16,8 @@ from zhili.twin.text import text
 
 _FULLWIDTH = {ord(c): ord(c) + 0xFEE0 for c in "0123456789"}
 _CN_NUM = "〇一二三四五六七八九十"
+# Village groups (组) in Chinese numerals: 3 → 三, 12 → 十二.
+_GROUP_NUMERALS = {g: _CN_NUM[g] if g <= 10 else f"十{_CN_NUM[g - 10]}" for g in range(20)}
 
 
 def _pick(
@@ -178,10 +180,8 @@ def addresses(
     style = np.array(keys)[rng.choice(len(keys), n, p=p / p.sum())]
     town_short = houses["town_name"].str.replace("街道$", "").str.replace("镇$", "")
     vh = houses["kind"] == "village_house"
-    grp = houses["group"].fill_null(0).cast(pl.Int64).to_numpy()
-    grp_cn = pl.Series(
-        [_CN_NUM[g] if g <= 10 else f"十{_CN_NUM[g - 10]}" if g < 20 else str(g) for g in grp]
-    )
+    grp = houses["group"].fill_null(0).cast(pl.Int64)
+    grp_cn = grp.replace_strict(_GROUP_NUMERALS, default=grp.cast(pl.Utf8), return_dtype=pl.Utf8)
     df = houses.select(
         full="address",
         town=pl.col("address").str.replace("^杭州市余杭区", ""),

@@ -126,6 +126,7 @@ def build_enterprises(
     registered = np.datetime64(REFERENCE_DATE, "D") - np.minimum(days_back, 365 * 30).astype(
         "timedelta64[D]"
     )
+    codes = _new_style_to_the_young(codes, individual, registered)
     capital = np.round(
         np.where(individual, rng.uniform(1, 50, n), np.exp(rng.normal(5.5, 1.4, n))), 1
     )
@@ -168,6 +169,21 @@ def build_enterprises(
             "distress": distress,
         }
     ).with_columns(pl.format("E{}", pl.col("enterprise_id")).alias("enterprise_id"))
+
+
+def _new_style_to_the_young(
+    codes: np.ndarray, individual: np.ndarray, registered: np.ndarray
+) -> np.ndarray:
+    """Organisation codes of the new style ("MA…") exist only since late 2015: give them to the
+    most recently registered enterprises of each kind, older ones keep numeric codes."""
+    codes = codes.copy()
+    new_style = np.array([c[8:10] == "MA" for c in codes])
+    for kind in (True, False):
+        group = np.flatnonzero(individual == kind)
+        youngest_first = group[np.argsort(registered[group], kind="stable")[::-1]]
+        mine = codes[group]
+        codes[youngest_first] = np.concatenate([mine[new_style[group]], mine[~new_style[group]]])
+    return codes
 
 
 def _dedupe(names: np.ndarray) -> np.ndarray:

@@ -111,6 +111,9 @@ def compound_names(
     tails = np.array(_COMPOUND_TAIL, dtype=object)[rng.integers(0, len(_COMPOUND_TAIL), n)]
     base_village = np.array([v.removesuffix("社区").removesuffix("村")[:2] for v in village_short])
     rtails = np.array(_RESETTLE_TAIL, dtype=object)[rng.integers(0, len(_RESETTLE_TAIL), n)]
+    # Avoid doubled characters such as 绿城 + 城.
+    clash = np.array([h[-1] == t[0] for h, t in zip(heads, tails, strict=True)], dtype=bool)
+    tails = np.where(clash, "花园", tails)
     names = np.where(resettlement, base_village + rtails, heads + tails)
     seen: dict[str, int] = {}
     out = []

@@ -31,7 +31,7 @@ def build_schools(
     for level, ((lo, hi), full, suffix) in LEVELS.items():
         kids = people.filter((pl.col("age") >= lo) & (pl.col("age") <= hi))
         for t in towns.iter_rows(named=True):
-            k = max(1, round(full * t["pop_weight"] * max(spec.scale, 0.05) * 4))
+            k = max(1, round(full * t["pop_weight"] * spec.scale))
             in_town = kids.filter(pl.col("town_code") == t["code"])
             short = t["code"] in SHORT_OF_SEATS
             ratio = rng.uniform(0.72, 0.88) if short else rng.uniform(0.98, 1.15)
@@ -43,12 +43,12 @@ def build_schools(
             base = t["name"].removesuffix("街道").removesuffix("镇")
             ids = [f"S{len(rows) + i + 1:05d}" for i in range(k)]
             for i in range(k):
-                ordinal = "第" + "一二三四五六七八九十"[i % 10] if k > 1 else ""
+                ordinal = f"第{_cn_ordinal(i + 1)}" if k > 1 else ""
                 name = f"杭州市余杭区{base}{ordinal}{suffix}"
                 rows.append(
                     {
                         "school_id": ids[i],
-                        "name": name if i < 10 else f"{name}{i // 10 + 1}",
+                        "name": name,
                         "level": level,
                         "town_code": t["code"],
                         "grid_code": grids["code"][int(g[i])],
@@ -65,7 +65,9 @@ def build_schools(
                     pl.DataFrame(
                         {
                             "person_id": attend["person_id"],
-                            "school_id": np.array(ids)[rng.integers(0, k, attend.height)],
+                            "school_id": np.array(ids)[
+                                rng.choice(k, attend.height, p=split / split.sum())
+                            ],
                             "level": level,
                         }
                     )
@@ -77,3 +79,11 @@ def build_schools(
         else pl.DataFrame(schema={"person_id": pl.Utf8, "school_id": pl.Utf8, "level": pl.Utf8})
     )
     return schools, enrolment
+
+
+def _cn_ordinal(n: int) -> str:
+    """1..99 in Chinese numerals (第十二小学)."""
+    digits = "〇一二三四五六七八九"
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 0 else "十" if tens == 1 else digits[tens] + "十"
+    return head + (digits[ones] if ones else "") if n >= 10 else digits[n]
