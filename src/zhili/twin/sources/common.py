@@ -50,3 +50,17 @@ def concat(*parts: pl.Series | str, ignore_nulls: bool = False) -> pl.Series:
     """Concatenate series and literal strings row-wise into one Utf8 series."""
     exprs = [pl.lit(p) if isinstance(p, str) else pl.lit(p).cast(pl.Utf8) for p in parts]
     return pl.select(pl.concat_str(exprs, ignore_nulls=ignore_nulls)).to_series()
+
+
+def parents_of(persons: pl.DataFrame, households: pl.Series) -> pl.DataFrame:
+    """household_id -> mother and father for the given households: the woman and the man among
+    the household's head and spouse (the adults whose children the household's children are)."""
+    adults = persons.filter(
+        pl.col("household_id").is_in(households.unique().implode())
+        & pl.col("relation").is_in(["户主", "配偶"])
+        & (pl.col("age") >= 18)
+    )
+    cols = ["household_id", "person_id", "name", "id_number", "phone"]
+    mothers = adults.filter(pl.col("sex") == "F").select(cols).unique("household_id", keep="first")
+    fathers = adults.filter(pl.col("sex") == "M").select(cols).unique("household_id", keep="first")
+    return mothers.join(fathers, on="household_id", how="full", coalesce=True, suffix="_f")

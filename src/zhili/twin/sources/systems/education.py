@@ -13,7 +13,7 @@ import polars as pl
 
 from zhili.twin.sources import noise
 from zhili.twin.sources.base import SourceSystem, Table
-from zhili.twin.sources.common import SEX_CN, houses_for, record_ids, sample_rows
+from zhili.twin.sources.common import SEX_CN, houses_for, parents_of, record_ids, sample_rows
 from zhili.twin.world import World
 
 DEPARTMENT = "余杭区教育局"
@@ -24,20 +24,6 @@ _GRADES = {
     "primary": (6, ["一年级", "二年级", "三年级", "四年级", "五年级", "六年级"]),
     "middle": (12, ["七年级", "八年级", "九年级"]),
 }
-
-
-def _parents(persons: pl.DataFrame, households: pl.Series) -> pl.DataFrame:
-    """household_id -> mother and father for the given households: the woman and the man among
-    the household's head and spouse (the adults whose children the household's children are)."""
-    adults = persons.filter(
-        pl.col("household_id").is_in(households.unique().implode())
-        & pl.col("relation").is_in(["户主", "配偶"])
-        & (pl.col("age") >= 18)
-    )
-    cols = ["household_id", "person_id", "name", "phone"]
-    mothers = adults.filter(pl.col("sex") == "F").select(cols).unique("household_id", keep="first")
-    fathers = adults.filter(pl.col("sex") == "M").select(cols).unique("household_id", keep="first")
-    return mothers.join(fathers, on="household_id", how="full", coalesce=True, suffix="_f")
 
 
 def _grades(level: pl.Series, age: pl.Series) -> pl.Series:
@@ -77,7 +63,7 @@ def _register(world: World, rng: np.random.Generator) -> list[Table]:
         maintain_order="left",
     )
     par = kids.select("household_id").join(
-        _parents(persons, kids["household_id"]),
+        parents_of(persons, kids["household_id"]),
         on="household_id",
         how="left",
         maintain_order="left",

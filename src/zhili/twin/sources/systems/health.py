@@ -13,7 +13,7 @@ import polars as pl
 
 from zhili.twin.sources import noise
 from zhili.twin.sources.base import SourceSystem, Table
-from zhili.twin.sources.common import SEX_CN, houses_for, record_ids
+from zhili.twin.sources.common import SEX_CN, houses_for, parents_of, record_ids
 from zhili.twin.world import World
 
 DEPARTMENT = "余杭区卫生健康局"
@@ -35,20 +35,6 @@ _WEST_OF = 120.12
 _SERIES = np.array(["P", "Q", "R", "S"], dtype=object)
 
 
-def _parents(persons: pl.DataFrame, households: pl.Series) -> pl.DataFrame:
-    """household_id -> mother and father for the given households: the woman and the man among
-    the household's head and spouse (the adults whose children the household's children are)."""
-    adults = persons.filter(
-        pl.col("household_id").is_in(households.unique().implode())
-        & pl.col("relation").is_in(["户主", "配偶"])
-        & (pl.col("age") >= 18)
-    )
-    cols = ["household_id", "person_id", "name", "id_number"]
-    mothers = adults.filter(pl.col("sex") == "F").select(cols).unique("household_id", keep="first")
-    fathers = adults.filter(pl.col("sex") == "M").select(cols).unique("household_id", keep="first")
-    return mothers.join(fathers, on="household_id", how="full", coalesce=True, suffix="_f")
-
-
 def _certificates(world: World, rng: np.random.Generator) -> list[Table]:
     p = world["persons"]
     born = pl.col("birth_date").is_between(
@@ -58,7 +44,7 @@ def _certificates(world: World, rng: np.random.Generator) -> list[Table]:
     # Natives are nearly all born here; a quarter of migrants' children were born back home.
     kept = rng.random(kids.height) < np.where(kids["migrant"].to_numpy(), 0.76, 0.97)
     kids = kids.filter(pl.Series(kept))
-    par = _parents(p, kids["household_id"])
+    par = parents_of(p, kids["household_id"])
     k = kids.select("household_id").join(par, on="household_id", how="left", maintain_order="left")
     n = kids.height
 
