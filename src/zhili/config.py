@@ -14,6 +14,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ZHILI_", extra="ignore")
 
     data: Path = Path("./var")
+    # Operational database; empty means SQLite in the data directory (zhili.db).
+    database_url: str | None = None
     log_level: str = "INFO"
     host: str = "127.0.0.1"
     port: int = 8000
