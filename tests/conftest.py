@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import polars as pl
 import pytest
 
@@ -48,3 +54,40 @@ def truth(twin_dir: Path):
         return pl.read_parquet(twin_dir / "truth" / f"{name}.parquet")
 
     return read
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server(data_dir: Path) -> Iterator[str]:
+    """`zhili serve` as a real process over the tiny twin, with the demo accounts created."""
+    cli = [sys.executable, "-m", "zhili.cli"]
+    subprocess.run(
+        [*cli, "users", "demo", "--data", str(data_dir)], check=True, capture_output=True
+    )
+    port = _free_port()
+    proc = subprocess.Popen(
+        [*cli, "serve", "--data", str(data_dir), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.3)
+        if proc.poll() is not None:
+            raise RuntimeError(proc.stdout.read().decode() if proc.stdout else "server exited")
+    else:
+        proc.kill()
+        raise RuntimeError("server did not start within 90 s")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)

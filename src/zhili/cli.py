@@ -24,8 +24,18 @@ twin_app = typer.Typer(help="The synthetic district (twin).", no_args_is_help=Tr
 bench_app = typer.Typer(
     help="Benchmarks: each prints one JSON line of measured figures.", no_args_is_help=True
 )
+db_app = typer.Typer(help="The operational database.", no_args_is_help=True)
+users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
+audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+hub_app = typer.Typer(help="The data hub.", no_args_is_help=True)
+retention_app = typer.Typer(help="Retention of raw movement data.", no_args_is_help=True)
 app.add_typer(twin_app, name="twin")
 app.add_typer(bench_app, name="bench")
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(audit_app, name="audit")
+app.add_typer(hub_app, name="hub")
+app.add_typer(retention_app, name="retention")
 log = logging.getLogger("zhili")
 
 DataOpt = Annotated[
@@ -121,6 +131,152 @@ def bench_twin(
     typer.echo(json.dumps(figures) if json_out else lines)
 
 
+class _Store:
+    """The console's way into the store: the operator actor, a session, the privacy context.
+    Console commands are maintenance (no personal data leaves them), authorized and audited."""
+
+    def __init__(self, data: Path | None, action: str) -> None:
+        import getpass
+
+        from zhili.db import database_url, make_engine, make_sessionmaker
+        from zhili.db.migrate import upgrade
+        from zhili.privacy.actors import cli_operator
+        from zhili.privacy.context import PrivacyContext
+        from zhili.privacy.policy import authorize
+
+        self.data = data_dir(data)
+        url = database_url(self.data)
+        upgrade(url)
+        self.engine = make_engine(url)
+        self.session = make_sessionmaker(self.engine)()
+        self.ctx = PrivacyContext(keys_dir=self.data / "keys")
+        self.actor = cli_operator(getpass.getuser())
+        authorize(self.actor, action)
+
+    def close(self) -> None:
+        self.session.close()
+        self.engine.dispose()
+
+
+@db_app.command("upgrade")
+def db_upgrade(data: DataOpt = None) -> None:
+    """Create or migrate the operational schema (SQLite in DATA, or $ZHILI_DATABASE_URL)."""
+    store = _Store(data, "db.upgrade")
+    store.close()
+    typer.echo("schema is current")
+
+
+@users_app.command("demo")
+def users_demo(
+    data: DataOpt = None,
+    markdown: Annotated[Path | None, typer.Option(help="Also write the list as markdown.")] = None,
+) -> None:
+    """Create the documented demo accounts, one per role, in the twin's real areas."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from zhili.geo import get_layout
+    from zhili.privacy.identity import create_demo_users, write_markdown
+
+    store = _Store(data, "user.create")
+    twin = _twin_dir(data)
+    accounts = create_demo_users(store.session, get_layout(), twin if twin.exists() else None)
+    store.ctx.audit(
+        store.session,
+        store.actor,
+        "user.create",
+        resource="demo accounts",
+        result_count=len(accounts),
+    )
+    store.session.commit()
+    store.close()
+    table = Table("username", "role", "scope", "department", "name")
+    for a in accounts:
+        table.add_row(a.username, a.role, a.scope, a.department or "", a.display_name)
+    Console().print(table)
+    if markdown:
+        write_markdown(accounts, markdown)
+
+
+@audit_app.command("verify")
+def audit_verify(data: DataOpt = None) -> None:
+    """Check the whole chain and its signed checkpoints; name the first bad record."""
+    from zhili.privacy.audit import verify
+
+    store = _Store(data, "audit.verify")
+    report = verify(store.session, store.ctx.public_key)
+    store.ctx.audit(
+        store.session,
+        store.actor,
+        "audit.verify",
+        resource="audit",
+        result_count=report.records,
+        outcome="ok" if report.ok else "broken",
+    )
+    store.session.commit()
+    store.close()
+    if report.ok:
+        typer.echo(f"audit chain intact: {report.records:,} records")
+        return
+    typer.echo(f"audit chain BROKEN at record {report.first_bad_seq}: {report.reason}", err=True)
+    raise typer.Exit(1)
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(data: DataOpt = None) -> None:
+    """Sign a Merkle checkpoint over the records since the last one."""
+    from zhili.privacy.audit import write_checkpoint
+
+    store = _Store(data, "audit.checkpoint")
+    cp = write_checkpoint(store.session, store.ctx.signing_key)
+    store.session.commit()
+    store.close()
+    typer.echo(
+        f"checkpoint over records {cp.first_seq}-{cp.last_seq}" if cp else "nothing new to sign"
+    )
+
+
+@hub_app.command("load-twin")
+def hub_load_twin(data: DataOpt = None) -> None:
+    """Load the twin's residents and gate passages into the operational store."""
+    from zhili.hub.load import load_twin
+
+    store = _Store(data, "hub.load")
+    counts = load_twin(store.session, _twin_dir(data))
+    store.ctx.audit(
+        store.session, store.actor, "hub.load", resource="twin", result_count=counts["residents"]
+    )
+    store.session.commit()
+    store.close()
+    typer.echo(", ".join(f"{v:,} {k}" for k, v in counts.items()) + " loaded")
+
+
+@retention_app.command("run")
+def retention_run(
+    data: DataOpt = None,
+    days: Annotated[int, typer.Option(help="Keep raw passages this many days.")] = 30,
+) -> None:
+    """Reduce raw gate passages older than DAYS to daily counts and delete them (audited)."""
+    from zhili.privacy.retention import run_retention
+
+    store = _Store(data, "retention.run")
+    result = run_retention(store.session, store.ctx, store.actor, days)
+    store.close()
+    typer.echo(
+        f"deleted {result['deleted']:,} raw passages, kept {result['daily_rows']:,} daily counts"
+    )
+
+
+@bench_app.command("privacy")
+def bench_privacy(json_out: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Authorization checks/s, audit appends/s (SQLite, one transaction each), verify s/1M."""
+    from zhili.privacy.bench import run as run_bench
+
+    figures = run_bench()
+    lines = "\n".join(f"{k}: {v}" for k, v in figures.items())
+    typer.echo(json.dumps(figures) if json_out else lines)
+
+
 @app.command()
 def serve(
     data: DataOpt = None,
@@ -133,12 +289,28 @@ def serve(
     from zhili.web.app import create_app
 
     settings = get_settings()
+    # The store must be ready (schema, twin residents) before the first request.
+    _prepare_store(data)
     uvicorn.run(
         create_app(data_dir(data)),
         host=host or settings.host,
         port=port or settings.port,
         log_level="info",
     )
+
+
+def _prepare_store(data: Path | None) -> None:
+    """Migrate the schema; load the twin's residents once, if a twin is there."""
+    from sqlalchemy import func, select
+
+    from zhili.hub.models import Resident
+
+    twin = _twin_dir(data)
+    store = _Store(data, "db.upgrade")
+    empty = not store.session.scalar(select(func.count()).select_from(Resident))
+    store.close()
+    if empty and (twin / "truth" / "persons.parquet").exists():
+        hub_load_twin(data)
 
 
 @app.command()
@@ -156,8 +328,10 @@ def demo(
     if not current or current.get("scale") != scale or current.get("seed") != seed:
         typer.echo(f"generating the twin district (scale {scale}, seed {seed}) in {twin} …")
         _generate(scale, seed, twin, show_progress=sys.stderr.isatty())
+        hub_load_twin(data)
     else:
         typer.echo(f"using the twin district in {twin}")
+    users_demo(data, markdown=None)
     serve(data=data, host=None, port=port)
 
 

@@ -8,14 +8,25 @@ from fastapi import FastAPI
 from nicegui import ui
 
 from zhili import __version__
-from zhili.api import district
+from zhili.api import errors
+from zhili.api.routes import ROUTERS
+from zhili.db import database_url, make_engine, make_sessionmaker
+from zhili.db.migrate import upgrade
+from zhili.privacy.context import PrivacyContext
 from zhili.web.pages import home
 
 
-def create_app(data: Path) -> FastAPI:
+def create_app(data: Path, db_url: str | None = None) -> FastAPI:
     app = FastAPI(title="Zhili API", version=__version__)
     app.state.data = Path(data)
-    app.include_router(district.router)
+    url = database_url(app.state.data, db_url)
+    upgrade(url)  # the schema is always current before the first request
+    app.state.engine = make_engine(url)
+    app.state.sessions = make_sessionmaker(app.state.engine)
+    app.state.privacy = PrivacyContext(keys_dir=app.state.data / "keys")
+    errors.install(app)
+    for router in ROUTERS:
+        app.include_router(router)
     home.register(app.state.data)
     ui.run_with(
         app, title="智理 Zhili", language="zh-CN", show_welcome_message=False, reconnect_timeout=10

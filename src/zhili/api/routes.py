@@ -1,0 +1,8 @@
+"""Every API router, in one list: the app mounts these, and the authorization matrix test
+walks them (a router not listed here is not served)."""
+
+from __future__ import annotations
+
+from zhili.api import audit, auth, district, me, residents, users
+
+ROUTERS = [district.router, auth.router, me.router, residents.router, audit.router, users.router]
