@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from alembic import command
@@ -18,4 +19,6 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
+    # Alembic narrates every step at INFO; the console only needs to hear of problems.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     command.upgrade(alembic_config(url), revision)
