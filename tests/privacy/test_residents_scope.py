@@ -31,8 +31,12 @@ def test_village_scope_in_queries(sqlite_or_pg: str, twin_dir: Path, tmp_path: P
     with sessions() as s:
         load_twin(s, twin_dir)
         total, rows = list_residents(s, ctx, officer, limit=500)
-        everyone = s.scalar(select(Resident.person_id).where(~Resident.grid_code.startswith(XIECUN)).limit(1))
-        inside = s.scalar(select(Resident.person_id).where(Resident.grid_code.startswith(XIECUN)).limit(1))
+        everyone = s.scalar(
+            select(Resident.person_id).where(~Resident.grid_code.startswith(XIECUN)).limit(1)
+        )
+        inside = s.scalar(
+            select(Resident.person_id).where(Resident.grid_code.startswith(XIECUN)).limit(1)
+        )
     assert total > 0 and all(r.grid_code.startswith(XIECUN) for r in rows)
     assert all("*" in r.id_number for r in rows)
     with sessions() as s:

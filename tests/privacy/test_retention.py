@@ -21,7 +21,9 @@ from zhili.privacy.policy import Forbidden
 from zhili.privacy.retention import run_retention
 
 
-def test_retention_reduces_and_deletes_raw_passages(sqlite_or_pg: str, twin_dir: Path, tmp_path: Path) -> None:
+def test_retention_reduces_and_deletes_raw_passages(
+    sqlite_or_pg: str, twin_dir: Path, tmp_path: Path
+) -> None:
     upgrade(sqlite_or_pg)
     engine = make_engine(sqlite_or_pg)
     sessions = make_sessionmaker(engine)

@@ -30,7 +30,7 @@ from zhili.privacy.audit.chain import (
     hash_canonical,
     hasher,
 )
-from zhili.privacy.models import AuditHead, AuditRecord, AuditSubject
+from zhili.privacy.models import AuditCheckpoint, AuditHead, AuditRecord, AuditSubject
 
 HEAD_ID = 1
 MIN_KEY_BYTES = 16
@@ -69,6 +69,11 @@ class _Statements:
         self.lock = (
             f"UPDATE {head} SET last_seq = last_seq WHERE id = {HEAD_ID} "
             "RETURNING last_seq, last_hash, algorithm"
+        )
+        # maybe_checkpoint's question, asked after every append in practice: one cheap query.
+        self.unsigned_tail = (
+            f"SELECT h.last_seq, (SELECT c.last_seq FROM {AuditCheckpoint.__tablename__} c "
+            f"ORDER BY c.id DESC LIMIT 1) FROM {head} h WHERE h.id = {HEAD_ID}"
         )
         self.read_head = f"SELECT last_seq, last_hash, algorithm FROM {head} WHERE id = {HEAD_ID}"
         self.set_hash = f"UPDATE {head} SET last_hash = {p} WHERE id = {HEAD_ID}"
@@ -197,6 +202,20 @@ def lock_head(session: Session) -> tuple[int, str, str] | None:
     finally:
         cur.close()
     return None if row is None else (row[0], row[1], row[2])
+
+
+def unsigned_tail(session: Session) -> tuple[int, int] | None:
+    """(head's last seq, last seq under a checkpoint), or None before the first append.
+
+    Checkpoints are written in order under the head lock, so the highest id is the newest.
+    """
+    cur, sql = _cursor(session)
+    try:
+        cur.execute(sql.unsigned_tail)
+        row = cur.fetchone()
+    finally:
+        cur.close()
+    return None if row is None else (row[0], row[1] or 0)
 
 
 def _advance(cur: Any, sql: _Statements, n: int, algorithm: str | None) -> tuple[int, str, str]:

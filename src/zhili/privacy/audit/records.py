@@ -90,5 +90,7 @@ def read_checkpoints(session: Session) -> list[Row[Any]]:
 
 
 def last_checkpoint(session: Session) -> Row[Any] | None:
-    query = select(_CHECKPOINTS).order_by(_CHECKPOINTS.c.last_seq.desc()).limit(1)
+    """The newest checkpoint. Checkpoints are written in order under the head lock, so the
+    highest id is also the highest last_seq, and the primary key finds it without a scan."""
+    query = select(_CHECKPOINTS).order_by(_CHECKPOINTS.c.id.desc()).limit(1)
     return session.connection().execute(query).first()

@@ -120,8 +120,10 @@ def verify(
     start = first_present if first_present is not None else head.last_seq + 1
     report.first_seq = first_present
     prev = GENESIS
+    anchor = None
     if start > 1:
-        prev = _check_purged_prefix(session, checkpoints, start, findings)
+        anchor = next((cp for cp in checkpoints if cp.last_seq == start - 1), None)
+        prev = anchor.last_hash if anchor is not None else _first_prev_hash(session, start)
         report.purged_through = start - 1
 
     pending = []
@@ -152,7 +154,11 @@ def verify(
                 builder = MerkleBuilder(algorithm)
     except ChainBreak as exc:
         findings.append((exc.seq, exc.reason))
+        if start > 1:
+            _check_purged_prefix(session, checkpoints, anchor, start, exc.seq, findings)
         return done()
+    if start > 1:
+        _check_purged_prefix(session, checkpoints, anchor, start, None, findings)
 
     if last_seen < head.last_seq:
         findings.append(
@@ -208,27 +214,33 @@ def _check_checkpoint_runs(
 
 
 def _check_purged_prefix(
-    session: Session, checkpoints: list[Any], start: int, findings: list[tuple[int, str]]
-) -> str:
-    """A missing prefix 1..start-1 must be a signed, sealed purge; returns the anchor hash."""
-    anchor = next((cp for cp in checkpoints if cp.last_seq == start - 1), None)
+    session: Session,
+    checkpoints: list[Any],
+    anchor: Any,
+    start: int,
+    broken_at: int | None,
+    findings: list[tuple[int, str]],
+) -> None:
+    """A missing prefix 1..start-1 must end at a checkpoint and be stated by a purge record
+    that verified and that a checkpoint seals (so it cannot be appended after the fact)."""
     sealed_up_to = max((cp.last_seq for cp in checkpoints), default=0)
-    justified = max(
-        (
-            boundary
-            for seq, boundary in _purge_bounds(session)
-            if boundary <= start - 1 and seq <= sealed_up_to
-        ),
-        default=0,
+    purges = _purge_bounds(session)
+    trusted = [
+        boundary
+        for seq, boundary in purges
+        if seq <= sealed_up_to and (broken_at is None or seq < broken_at)
+    ]
+    justified = max((b for b in trusted if b <= start - 1), default=0)
+    if anchor is not None and justified == start - 1:
+        return
+    if anchor is not None and broken_at is not None and any(seq >= broken_at for seq, _ in purges):
+        return  # the purge record lies in the broken part: that break is the finding
+    why = (
+        f"no checkpoint ends at {start - 1} to anchor the chain"
+        if anchor is None
+        else "no sealed audit.purge record accounts for them"
     )
-    if anchor is None or justified != start - 1:
-        why = (
-            f"no checkpoint ends at {start - 1} to anchor the chain"
-            if anchor is None
-            else "no sealed audit.purge record accounts for them"
-        )
-        findings.append((justified + 1, f"records {justified + 1}..{start - 1} are missing: {why}"))
-    return anchor.last_hash if anchor is not None else _first_prev_hash(session, start)
+    findings.append((justified + 1, f"records {justified + 1}..{start - 1} are missing: {why}"))
 
 
 def _check_checkpoint_run(cp: Any, last_hash: str, builder: MerkleBuilder) -> None:
