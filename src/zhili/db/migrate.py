@@ -9,6 +9,8 @@ from alembic import command
 from alembic.config import Config
 
 _HERE = Path(__file__).parent
+# Alembic narrates every step at INFO; the console only needs to hear of problems.
+logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def alembic_config(url: str) -> Config:
@@ -19,6 +21,4 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    # Alembic narrates every step at INFO; the console only needs to hear of problems.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     command.upgrade(alembic_config(url), revision)

@@ -31,7 +31,7 @@ def measure_authz(n: int = 200_000) -> float:
     return n / (time.perf_counter() - started)
 
 
-def run(repeats: int = 3, appends: int = 20_000, verify_records: int = 200_000) -> dict:
+def run(repeats: int = 3, appends: int = 20_000, verify_records: int = 1_000_000) -> dict:
     authz = statistics.median(measure_authz() for _ in range(repeats))
     with tempfile.TemporaryDirectory(prefix="zhili-bench-") as tmp:
         rates = [measure_appends(appends, Path(tmp) / f"a{i}.db") for i in range(repeats)]
