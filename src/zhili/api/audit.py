@@ -12,26 +12,14 @@ from sqlalchemy.orm import Session
 from zhili.api.deps import db, privacy, requires
 from zhili.privacy.actors import Actor
 from zhili.privacy.audit import verify
+from zhili.privacy.audit.chain import FIELDS
 from zhili.privacy.context import PrivacyContext
 from zhili.privacy.models import AuditRecord
 
 router = APIRouter(prefix="/api", tags=["audit"])
 
-_FIELDS = (
-    "seq",
-    "at",
-    "actor_id",
-    "actor_role",
-    "actor_department",
-    "action",
-    "resource",
-    "purpose",
-    "legal_basis",
-    "case_id",
-    "result_count",
-    "outcome",
-    "disclose_after",
-)
+# Every hashed field but the subjects' HMACs: the auditor sees how many, not whom.
+_FIELDS = tuple(f for f in FIELDS if f != "subjects")
 
 
 @router.get("/audit")
