@@ -8,6 +8,8 @@ from nicegui import ui
 
 from zhili.config import get_settings
 from zhili.hub.overview import district_geojson, district_overview
+from zhili.privacy.actors import ANONYMOUS
+from zhili.privacy.policy import authorize
 from zhili.web.i18n import t
 
 _COUNT_KEYS = [
@@ -26,6 +28,8 @@ def register(data: Path) -> None:
     @ui.page("/")
     def home(lang: str = "zh") -> None:
         lang = "en" if lang == "en" else "zh"
+        # Aggregates only; still through the one authorization path (pages log in with #7).
+        authorize(ANONYMOUS, "district.read")
         overview = district_overview(data)
         ui.query("body").style("background:#f5f7fa")
         with ui.header().classes("items-center justify-between bg-blue-900"):
