@@ -1,0 +1,109 @@
+"""One Splink model per entity type, as data: comparisons, prediction blocking, and the
+training recipe (deterministic rules for λ, random sampling for u, EM blocks for m).
+
+Blocking follows what worked on 1 M Chinese-like records (DESIGN notes): ID number, phone,
+name + birth date, pinyin + birth date, name + ID region. Levenshtein, not
+Damerau-Levenshtein, on ID numbers (5× faster in DuckDB; a swap is two edits).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import SettingsCreator, block_on
+from splink.internals.blocking_rule_creator import BlockingRuleCreator
+
+
+@dataclass(frozen=True)
+class EntityModel:
+    entity: str
+    columns: tuple[str, ...]  # the standardized columns the model reads
+    settings: SettingsCreator
+    deterministic_rules: list[BlockingRuleCreator]
+    deterministic_recall: float
+    em_blocks: list[BlockingRuleCreator] = field(default_factory=list)
+    predict_threshold: float = 0.5
+    cluster_threshold: float = 0.9
+
+
+def _name_levels(column: str, phonetic: str) -> cl.CustomComparison:
+    return cl.CustomComparison(
+        output_column_name=column,
+        comparison_levels=[
+            cll.NullLevel(column),
+            cll.ExactMatchLevel(column),
+            cll.ExactMatchLevel(phonetic),  # same sound: 张伟 / 章伟
+            cll.LevenshteinLevel(column, 1),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def person_model() -> EntityModel:
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=[
+            cl.LevenshteinAtThresholds("id_number", [1, 2]),
+            _name_levels("name", "name_pinyin"),
+            cl.ExactMatch("birth_date"),
+            cl.ExactMatch("sex"),
+            cl.ExactMatch("phone"),
+        ],
+        blocking_rules_to_generate_predictions=[
+            block_on("id_number"),
+            block_on("phone"),
+            block_on("name", "birth_date"),
+            block_on("name_pinyin", "birth_date"),
+            block_on("name", "id_region"),
+        ],
+        retain_intermediate_calculation_columns=False,
+        retain_matching_columns=False,
+    )
+    return EntityModel(
+        entity="person",
+        columns=("id_number", "name", "name_pinyin", "birth_date", "sex", "phone", "id_region"),
+        settings=settings,
+        deterministic_rules=[block_on("id_number")],
+        deterministic_recall=0.8,
+        em_blocks=[block_on("name_pinyin", "birth_date"), block_on("id_number")],
+    )
+
+
+def enterprise_model() -> EntityModel:
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=[
+            cl.LevenshteinAtThresholds("credit_code", [1, 2]),
+            _name_levels("name_core", "name_core_pinyin"),
+            cl.ExactMatch("legal_rep"),
+            cl.ExactMatch("town_code"),
+        ],
+        blocking_rules_to_generate_predictions=[
+            block_on("credit_code"),
+            block_on("org_code"),
+            block_on("name_core"),
+            block_on("name_core_pinyin", "legal_rep"),
+        ],
+        retain_intermediate_calculation_columns=False,
+        retain_matching_columns=False,
+    )
+    return EntityModel(
+        entity="enterprise",
+        columns=(
+            "credit_code",
+            "org_code",
+            "name_core",
+            "name_core_pinyin",
+            "legal_rep",
+            "town_code",
+        ),
+        settings=settings,
+        deterministic_rules=[block_on("credit_code")],
+        deterministic_recall=0.85,
+        em_blocks=[block_on("name_core"), block_on("credit_code")],
+    )
+
+
+MODELS = {"person": person_model, "enterprise": enterprise_model}
