@@ -29,6 +29,7 @@ users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 hub_app = typer.Typer(help="The data hub.", no_args_is_help=True)
 retention_app = typer.Typer(help="Retention of raw movement data.", no_args_is_help=True)
+export_app = typer.Typer(help="Exports of hub data.", no_args_is_help=True)
 app.add_typer(twin_app, name="twin")
 app.add_typer(bench_app, name="bench")
 app.add_typer(db_app, name="db")
@@ -36,6 +37,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.add_typer(hub_app, name="hub")
 app.add_typer(retention_app, name="retention")
+app.add_typer(export_app, name="export")
 log = logging.getLogger("zhili")
 
 DataOpt = Annotated[
@@ -265,6 +267,65 @@ def retention_run(
     typer.echo(
         f"deleted {result['deleted']:,} raw passages, kept {result['daily_rows']:,} daily counts"
     )
+
+
+@app.command()
+def ingest(
+    sources: Annotated[Path, typer.Argument(help="Directory of department exports (<system>/…).")],
+    data: DataOpt = None,
+) -> None:
+    """Land every export in the lake (DATA/lake): validated, with lineage and quarantine."""
+    from zhili.hub.ingest import ingest as run_ingest
+
+    if not sources.is_dir():
+        typer.echo(f"error: {sources} is not a directory", err=True)
+        raise typer.Exit(2)
+    report = run_ingest(sources, data_dir(data) / "lake")
+    typer.echo(report.format_table())
+    failed = [b for b in report.batches if b.status == "failed"]
+    if failed:
+        typer.echo(f"{len(failed)} batch(es) failed; the others landed", err=True)
+        raise typer.Exit(1)
+
+
+@app.command()
+def fuse(
+    data: DataOpt = None,
+    truth: Annotated[Path | None, typer.Option(help="Twin truth dir to score against.")] = None,
+    retrain: Annotated[bool, typer.Option(help="Retrain the saved models.")] = False,
+) -> None:
+    """Fuse the lake's mentions into master persons, enterprises, houses and vehicles."""
+    from zhili.hub.pipeline.fuse import fuse as run_fuse
+
+    root = data_dir(data)
+    truth = truth or (root / "twin" / "truth")
+    report = run_fuse(root / "lake", truth if truth.exists() else None, retrain=retrain)
+    for entity, n in report.mentions.items():
+        masters, seconds = report.masters[entity], report.seconds[entity]
+        line = f"{entity:<10} {n:>10,} mentions → {masters:>9,} masters in {seconds} s"
+        s = report.scores.get(entity)
+        if s:
+            line += (
+                f"  pairwise P/R/F1 {s.pairwise_precision:.4f}/{s.pairwise_recall:.4f}/"
+                f"{s.pairwise_f1:.4f}  cluster F1 {s.cluster_f1:.4f}"
+            )
+        typer.echo(line)
+
+
+@export_app.command("links")
+def export_links_cmd(
+    entity: Annotated[str, typer.Option(help="person, house, enterprise or vehicle")],
+    out: Annotated[Path, typer.Option(help="Parquet file to write.")],
+    data: DataOpt = None,
+) -> None:
+    """Every source record's master entity (source, record_id, master_id, role)."""
+    from zhili.hub.pipeline.fuse import ENTITIES, export_links
+
+    if entity not in ENTITIES:
+        typer.echo(f"error: --entity must be one of {', '.join(ENTITIES)}", err=True)
+        raise typer.Exit(2)
+    n = export_links(data_dir(data) / "lake", entity, out)
+    typer.echo(f"{n:,} links written to {out}")
 
 
 @bench_app.command("privacy")

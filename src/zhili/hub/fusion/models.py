@@ -50,6 +50,7 @@ def person_model() -> EntityModel:
             cl.ExactMatch("birth_date"),
             cl.ExactMatch("sex"),
             cl.ExactMatch("phone"),
+            cl.ExactMatch("address"),
         ],
         blocking_rules_to_generate_predictions=[
             block_on("id_number"),
@@ -57,16 +58,32 @@ def person_model() -> EntityModel:
             block_on("name", "birth_date"),
             block_on("name_pinyin", "birth_date"),
             block_on("name", "id_region"),
+            block_on("name", "address"),  # account holders, callers: a name at a house
         ],
         retain_intermediate_calculation_columns=False,
         retain_matching_columns=False,
     )
     return EntityModel(
         entity="person",
-        columns=("id_number", "name", "name_pinyin", "birth_date", "sex", "phone", "id_region"),
+        columns=(
+            "id_number",
+            "name",
+            "name_pinyin",
+            "birth_date",
+            "sex",
+            "phone",
+            "id_region",
+            "address",
+        ),
         settings=settings,
-        deterministic_rules=[block_on("id_number")],
-        deterministic_recall=0.8,
+        # λ from rules that almost never pair two different people; together they find most
+        # true pairs among distinct mention tuples.
+        deterministic_rules=[
+            block_on("id_number"),
+            block_on("name", "birth_date"),
+            block_on("name", "phone"),
+        ],
+        deterministic_recall=0.9,
         em_blocks=[block_on("name_pinyin", "birth_date"), block_on("id_number")],
     )
 
@@ -100,8 +117,9 @@ def enterprise_model() -> EntityModel:
             "town_code",
         ),
         settings=settings,
-        deterministic_rules=[block_on("credit_code")],
-        deterministic_recall=0.85,
+        # Enterprise names are unique within a registration area (企业名称登记管理规定).
+        deterministic_rules=[block_on("credit_code"), block_on("name_core")],
+        deterministic_recall=0.9,
         em_blocks=[block_on("name_core"), block_on("credit_code")],
     )
 

@@ -1,0 +1,104 @@
+"""Standardized records per entity type, in the columns the fusion models compare."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from zhili.hub.standardize import (
+    name_pinyin,
+    normalize_names,
+    parse_addresses,
+    standardize_credit_codes,
+    standardize_phones,
+    standardize_plates,
+    standardize_resident_ids,
+    to_date,
+)
+
+# Words that every company name carries and that say nothing about which company it is.
+_NAME_NOISE = r"^(杭州市?|浙江省?)|余杭区?|有限责任公司$|股份有限公司$|有限公司$|\(个体\)|（个体）"
+
+
+def _col(df: pl.DataFrame, name: str) -> pl.Series:
+    return df[name] if name in df.columns else pl.Series(name, [None] * df.height, dtype=pl.Utf8)
+
+
+def prepare_persons(mentions: pl.DataFrame, houses: pl.DataFrame | None = None) -> pl.DataFrame:
+    """`houses`: prepared house mentions; a person's address is the house its record names."""
+    ids = standardize_resident_ids(_col(mentions, "id_number"))["value"]
+    ids = pl.select(pl.when(ids.str.len_chars() == 18).then(ids).otherwise(None)).to_series()
+    names = normalize_names(_col(mentions, "name"))
+    birth = to_date(_col(mentions, "birth_date"))
+    from_id = ids.str.slice(6, 8).str.strptime(pl.Date, "%Y%m%d", strict=False)
+    out = mentions.select("source", "record_id", "role").with_columns(
+        id_number=ids,
+        name=names,
+        name_pinyin=name_pinyin(names, normalized=True),
+        birth_date=pl.coalesce(birth, from_id).cast(pl.Utf8),
+        sex=_col(mentions, "sex"),
+        phone=standardize_phones(_col(mentions, "phone"))["value"],
+        id_region=ids.str.slice(0, 6),
+    )
+    if houses is not None:
+        at = (
+            houses.filter(pl.col("role") == "subject")
+            .select("source", "record_id", pl.col("canonical").alias("address"))
+            .unique(["source", "record_id"], keep="first")
+        )
+        out = out.join(at, on=["source", "record_id"], how="left", maintain_order="left")
+    else:
+        out = out.with_columns(address=pl.lit(None, pl.Utf8))
+    # A mention with neither name, id nor phone cannot be placed.
+    keep = out["name"].is_not_null() | out["id_number"].is_not_null() | out["phone"].is_not_null()
+    return out.filter(keep)
+
+
+def prepare_enterprises(mentions: pl.DataFrame, persons: pl.DataFrame) -> pl.DataFrame:
+    codes = _col(mentions, "credit_code").fill_null(_col(mentions, "tax_number"))
+    std = standardize_credit_codes(codes, check_org_code=False)["value"]
+    code = pl.select(pl.when(std.str.len_chars() == 18).then(std).otherwise(None)).to_series()
+    # The organisation code (GB 11714) sits inside the credit code and is all an old tax
+    # number (330110 + 9 characters) carries.
+    org = pl.select(
+        pl.when(std.str.len_chars() == 18)
+        .then(std.str.slice(8, 9))
+        .when(std.str.len_chars() == 15)
+        .then(std.str.slice(6, 9))
+        .otherwise(None)
+    ).to_series()
+    names = normalize_names(_col(mentions, "name"))
+    core = names.str.replace_all(_NAME_NOISE, "")
+    addr = parse_addresses(_col(mentions, "address"))
+    reps = (
+        persons.filter(pl.col("role") == "legal_rep")
+        .select("source", "record_id", pl.col("name").alias("legal_rep"))
+        .unique(["source", "record_id"], keep="first")
+    )
+    out = mentions.select("source", "record_id", "role").with_columns(
+        credit_code=code,
+        org_code=org,
+        name_core=core,
+        name_core_pinyin=name_pinyin(core, normalized=True),
+        town_code=addr["town_code"],
+    )
+    out = out.join(reps, on=["source", "record_id"], how="left", maintain_order="left")
+    keep = out["credit_code"].is_not_null() | out["name_core"].is_not_null()
+    return out.filter(keep)
+
+
+def prepare_houses(mentions: pl.DataFrame) -> pl.DataFrame:
+    parsed = parse_addresses(_col(mentions, "address"))
+    return (
+        mentions.select("source", "record_id", "role")
+        .with_columns(canonical=parsed["canonical"])
+        .filter(pl.col("canonical").is_not_null())
+    )
+
+
+def prepare_vehicles(mentions: pl.DataFrame) -> pl.DataFrame:
+    plates = standardize_plates(_col(mentions, "plate"))["value"]
+    return (
+        mentions.select("source", "record_id", "role")
+        .with_columns(plate=plates)
+        .filter(pl.col("plate").is_not_null())
+    )
