@@ -121,6 +121,9 @@ def enterprise_model() -> EntityModel:
         deterministic_rules=[block_on("credit_code"), block_on("name_core")],
         deterministic_recall=0.9,
         em_blocks=[block_on("name_core"), block_on("credit_code")],
+        # Measured on the twin at 0.01: 0.5 joins name-only mentions (cluster F1 0.87 vs
+        # 0.67 at 0.9) without losing precision (0.9998).
+        cluster_threshold=0.5,
     )
 
 
