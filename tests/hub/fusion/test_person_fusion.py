@@ -46,6 +46,7 @@ def _copies(persons: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
     return out.with_columns(
         name_pinyin=pl.col("name").replace_strict(pinyin),
         id_region=pl.col("id_number").str.slice(0, 6),
+        address=pl.lit(None, pl.Utf8),
     )
 
 

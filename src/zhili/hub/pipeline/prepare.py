@@ -33,7 +33,7 @@ def prepare_persons(mentions: pl.DataFrame, houses: pl.DataFrame | None = None) 
     out = mentions.select("source", "record_id", "role").with_columns(
         id_number=ids,
         name=names,
-        name_pinyin=name_pinyin(names, normalized=True),
+        name_pinyin=name_pinyin(names),
         birth_date=pl.coalesce(birth, from_id).cast(pl.Utf8),
         sex=_col(mentions, "sex"),
         phone=standardize_phones(_col(mentions, "phone"))["value"],
@@ -78,7 +78,7 @@ def prepare_enterprises(mentions: pl.DataFrame, persons: pl.DataFrame) -> pl.Dat
         credit_code=code,
         org_code=org,
         name_core=core,
-        name_core_pinyin=name_pinyin(core, normalized=True),
+        name_core_pinyin=name_pinyin(core),
         town_code=addr["town_code"],
     )
     out = out.join(reps, on=["source", "record_id"], how="left", maintain_order="left")
