@@ -1,20 +1,34 @@
-"""Run one entity type's deduplication on DuckDB: train without labels (or load the saved
-JSON model), predict with a threshold (without one memory balloons), cluster."""
+"""Run one entity type's deduplication (or a two-table linkage) on DuckDB or Spark: train
+without labels (or load the saved JSON model), predict with a threshold (without one memory
+balloons), cluster.
+
+DuckDB is the reference engine. The Spark engine (`engine="spark"`, the `spark` extra) runs
+the same model on Splink's Spark backend in a local SparkSession (see `spark.py`). A saved
+JSON model is backend-independent: when one exists, both engines use it, so both give the
+same clusters. Models are trained on whichever engine runs first; training on DuckDB and
+reusing the model on Spark is the tested path.
+"""
 
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import duckdb
 import polars as pl
 from splink import Linker
 from splink.backends.duckdb import DuckDBAPI
 
+from zhili.hub.fusion.dialects import settings_for
 from zhili.hub.fusion.models import MODELS, EntityModel
 
 log = logging.getLogger(__name__)
+
+Engine = Literal["duckdb", "spark"]
+ENGINES: tuple[str, ...] = ("duckdb", "spark")
 
 
 @dataclass
@@ -23,6 +37,16 @@ class FusionResult:
     clusters: pl.DataFrame  # unique_id, cluster_id
     pairs: int
     model_path: Path
+
+
+@dataclass
+class RunResult:
+    """What one model run gives back, whatever the engine."""
+
+    clusters: pl.DataFrame  # (source_dataset when linking,) unique_id, cluster_id
+    pairs: int  # predicted pairs above the model's predict threshold
+    trained: bool  # False when a saved model was reused
+    seconds: float
 
 
 def _train(linker: Linker, model: EntityModel, seed: int) -> None:
@@ -34,42 +58,104 @@ def _train(linker: Linker, model: EntityModel, seed: int) -> None:
         linker.training.estimate_parameters_using_expectation_maximisation(block)
 
 
-def dedupe(
-    entity: str,
-    records: pl.DataFrame,
-    model_dir: Path,
-    retrain: bool = False,
-    seed: int = 1,
-) -> FusionResult:
-    """`records` has `unique_id` and the model's columns. Returns a cluster per record."""
-    model = MODELS[entity]()
-    missing = [c for c in ("unique_id", *model.columns) if c not in records.columns]
-    if missing:
-        raise ValueError(f"{entity} records lack columns {missing}")
-    model_dir.mkdir(parents=True, exist_ok=True)
-    model_path = model_dir / f"{entity}.json"
+def _cluster_columns(model: EntityModel) -> list[str]:
+    linking = model.settings.link_type != "dedupe_only"
+    return ["source_dataset", "unique_id", "cluster_id"] if linking else ["unique_id", "cluster_id"]
+
+
+def _run_duckdb(
+    model: EntityModel,
+    tables: dict[str, pl.DataFrame],
+    model_path: Path,
+    retrain: bool,
+    seed: int,
+) -> tuple[pl.DataFrame, int, bool]:
     con = duckdb.connect()
     try:
         db = DuckDBAPI(con)
-        frame = db.register(
-            records.select("unique_id", *model.columns).to_arrow(), dataset_display_name=entity
-        )
-        if model_path.exists() and not retrain:
-            linker = Linker(frame, str(model_path), log_level="WARNING")
-        else:
-            linker = Linker(frame, model.settings, log_level="WARNING")
+        frames = [
+            db.register(table.to_arrow(), dataset_display_name=name)
+            for name, table in tables.items()
+        ]
+        trained = retrain or not model_path.exists()
+        if trained:
+            linker = Linker(frames, model.settings, log_level="WARNING")
             _train(linker, model, seed)
             linker.misc.save_model_to_json(str(model_path), overwrite=True)
+        else:
+            settings = settings_for(model, model_path, "duckdb")
+            linker = Linker(frames, settings, log_level="WARNING")
         predictions = linker.inference.predict(threshold_match_probability=model.predict_threshold)
         clustered = linker.clustering.cluster_pairwise_predictions_at_threshold(
             predictions, model.cluster_threshold
         )
         # Read results fully on the connection Splink used.
         clusters = pl.from_arrow(
-            clustered.as_duckdbpyrelation().select("unique_id, cluster_id").arrow()
+            clustered.as_duckdbpyrelation().select(", ".join(_cluster_columns(model))).arrow()
         )
         pairs = int(con.sql(f"select count(*) from {predictions.physical_name}").fetchall()[0][0])
     finally:
         con.close()
     assert isinstance(clusters, pl.DataFrame)
-    return FusionResult(entity, clusters.cast({"unique_id": pl.Int64}), pairs, model_path)
+    return clusters, pairs, trained
+
+
+def run_model(
+    model: EntityModel,
+    tables: dict[str, pl.DataFrame],
+    model_path: Path,
+    *,
+    retrain: bool = False,
+    seed: int = 1,
+    engine: Engine = "duckdb",
+) -> RunResult:
+    """Run `model` over `tables` (name → records with `unique_id` and the model's columns;
+    one table to deduplicate, two to link). Trains and saves the model at `model_path`
+    unless it exists (or `retrain`)."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}: expected one of {', '.join(ENGINES)}")
+    for name, table in tables.items():
+        missing = [c for c in ("unique_id", *model.columns) if c not in table.columns]
+        if missing:
+            raise ValueError(f"{name} records lack columns {missing}")
+    tables = {name: t.select("unique_id", *model.columns) for name, t in tables.items()}
+    model_path.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    if engine == "spark":
+        from zhili.hub.fusion.spark import run_spark
+
+        clusters, pairs, trained = run_spark(
+            model, tables, model_path, retrain=retrain, seed=seed, train=_train
+        )
+    else:
+        clusters, pairs, trained = _run_duckdb(model, tables, model_path, retrain, seed)
+    seconds = time.perf_counter() - started
+    log.info(
+        "%s on %s: %d records, %d pairs, %d clusters in %.1f s%s",
+        model.entity,
+        engine,
+        clusters.height,
+        pairs,
+        clusters["cluster_id"].n_unique(),
+        seconds,
+        " (trained)" if trained else "",
+    )
+    return RunResult(clusters.select(_cluster_columns(model)), pairs, trained, seconds)
+
+
+def dedupe(
+    entity: str,
+    records: pl.DataFrame,
+    model_dir: Path,
+    retrain: bool = False,
+    seed: int = 1,
+    engine: Engine = "duckdb",
+) -> FusionResult:
+    """`records` has `unique_id` and the model's columns. Returns a cluster per record.
+
+    `engine` is "duckdb" (default) or "spark" (needs the `spark` extra and Java 17)."""
+    model = MODELS[entity]()
+    model_path = model_dir / f"{entity}.json"
+    run = run_model(model, {entity: records}, model_path, retrain=retrain, seed=seed, engine=engine)
+    clusters = run.clusters.cast({"unique_id": pl.Int64, "cluster_id": pl.Int64})
+    return FusionResult(entity, clusters, run.pairs, model_path)
