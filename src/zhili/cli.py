@@ -293,13 +293,19 @@ def fuse(
     data: DataOpt = None,
     truth: Annotated[Path | None, typer.Option(help="Twin truth dir to score against.")] = None,
     retrain: Annotated[bool, typer.Option(help="Retrain the saved models.")] = False,
+    engine: Annotated[
+        str, typer.Option(help="duckdb, or spark (the spark extra, Java 17)")
+    ] = "duckdb",
 ) -> None:
     """Fuse the lake's mentions into master persons, enterprises, houses and vehicles."""
     from zhili.hub.pipeline.fuse import fuse as run_fuse
 
     root = data_dir(data)
     truth = truth or (root / "twin" / "truth")
-    report = run_fuse(root / "lake", truth if truth.exists() else None, retrain=retrain)
+    if engine not in ("duckdb", "spark"):
+        typer.echo("error: --engine must be duckdb or spark", err=True)
+        raise typer.Exit(2)
+    report = run_fuse(root / "lake", truth if truth.exists() else None, retrain, engine)
     for entity, n in report.mentions.items():
         masters, seconds = report.masters[entity], report.seconds[entity]
         line = f"{entity:<10} {n:>10,} mentions → {masters:>9,} masters in {seconds} s"

@@ -55,7 +55,9 @@ def _master_ids(entity: str, records: pl.DataFrame, key: str) -> pl.DataFrame:
     )
 
 
-def _resolve(entity: str, records: pl.DataFrame, models: Path, retrain: bool) -> pl.DataFrame:
+def _resolve(
+    entity: str, records: pl.DataFrame, models: Path, retrain: bool, engine: str = "duckdb"
+) -> pl.DataFrame:
     """Splink on the distinct value tuples (a big employer's name appears in thousands of
     rows; repeats would swamp the u estimates), then back to every record."""
     columns = list(MODELS[entity]().columns)
@@ -65,7 +67,7 @@ def _resolve(entity: str, records: pl.DataFrame, models: Path, retrain: bool) ->
         .with_row_index("unique_id")
         .with_columns(pl.col("unique_id").cast(pl.Int64))
     )
-    clusters = dedupe(entity, distinct, models, retrain=retrain).clusters
+    clusters = dedupe(entity, distinct, models, retrain=retrain, engine=engine).clusters
     distinct = distinct.join(
         clusters.with_columns(pl.col("cluster_id").cast(pl.Utf8)), on="unique_id", how="left"
     ).with_columns(pl.col("cluster_id").fill_null(pl.col("unique_id").cast(pl.Utf8)))
@@ -74,7 +76,9 @@ def _resolve(entity: str, records: pl.DataFrame, models: Path, retrain: bool) ->
     )
 
 
-def fuse(lake: Path, truth: Path | None = None, retrain: bool = False) -> FuseReport:
+def fuse(
+    lake: Path, truth: Path | None = None, retrain: bool = False, engine: str = "duckdb"
+) -> FuseReport:
     contracts = load_contracts()
     out = lake / "master"
     out.mkdir(parents=True, exist_ok=True)
@@ -93,7 +97,7 @@ def fuse(lake: Path, truth: Path | None = None, retrain: bool = False) -> FuseRe
         records = prepared[entity]
         report.mentions[entity] = records.height
         if entity in ("person", "enterprise"):
-            keyed = _resolve(entity, records, out / "models", retrain)
+            keyed = _resolve(entity, records, out / "models", retrain, engine)
         else:
             keyed = records.with_columns(
                 cluster_id=pl.col("canonical" if entity == "house" else "plate")
