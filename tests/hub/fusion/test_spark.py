@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
-from pypinyin import lazy_pinyin
 
 from tests.conftest import need
+from tests.hub.fusion.perturb import person_copies
 from zhili.hub.fusion import dedupe, score_clusters
 from zhili.hub.fusion.dialects import (
     ModelMismatch,
@@ -23,7 +23,6 @@ from zhili.hub.fusion.dialects import (
     spark_date_formats,
 )
 from zhili.hub.fusion.febrl import febrl4_model, link_febrl4
-from zhili.twin.names import HOMOPHONES
 
 
 @pytest.fixture(scope="module")
@@ -62,50 +61,8 @@ def test_febrl4_spark_matches_duckdb(spark, tmp_path: Path) -> None:
     assert on_spark.scores == duck.scores and on_spark.scores.f1 >= 0.99
 
 
-def _copies(persons: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
-    """Three copies of each person with department-style errors: a wrong ID digit, no ID,
-    a same-sound surname character, no phone, no address (the house the record names)."""
-    base = persons.select(
-        pl.col("person_id").alias("entity_id"),
-        "id_number",
-        "name",
-        "sex",
-        pl.col("birth_date").cast(pl.Utf8),
-        "phone",
-        pl.col("house_id").alias("address"),
-    )
-    copies = pl.concat([base] * 3).with_row_index("unique_id")
-    n = copies.height
-    ids = copies["id_number"].to_list()
-    names = copies["name"].to_list()
-    phones = copies["phone"].to_list()
-    addresses = copies["address"].to_list()
-    for i in np.flatnonzero(rng.random(n) < 0.03):
-        k = int(rng.integers(0, 17))
-        ids[i] = ids[i][:k] + str((int(ids[i][k]) + 1) % 10) + ids[i][k + 1 :]
-    for i in np.flatnonzero(rng.random(n) < 0.15):
-        ids[i] = None
-    for i in np.flatnonzero(rng.random(n) < 0.03):
-        names[i] = "".join(HOMOPHONES.get(c, c) for c in names[i][:1]) + names[i][1:]
-    for i in np.flatnonzero(rng.random(n) < 0.5):
-        phones[i] = None
-    for i in np.flatnonzero(rng.random(n) < 0.4):
-        addresses[i] = None
-    out = copies.with_columns(
-        id_number=pl.Series(ids, dtype=pl.Utf8),
-        name=pl.Series(names, dtype=pl.Utf8),
-        phone=pl.Series(phones, dtype=pl.Utf8),
-        address=pl.Series(addresses, dtype=pl.Utf8),
-    )
-    pinyin = {n: " ".join(lazy_pinyin(n)) for n in out["name"].unique().to_list()}
-    return out.with_columns(
-        name_pinyin=pl.col("name").replace_strict(pinyin),
-        id_region=pl.col("id_number").str.slice(0, 6),
-    )
-
-
 def test_person_fusion_spark_matches_duckdb(spark, truth, tmp_path: Path) -> None:
-    records = _copies(truth("persons").head(2000), np.random.default_rng(11))
+    records = person_copies(truth("persons").head(2000), np.random.default_rng(11))
     models = tmp_path / "models"
     started = time.perf_counter()
     duck = dedupe("person", records, models)  # trains on DuckDB
