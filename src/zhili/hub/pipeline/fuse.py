@@ -17,7 +17,7 @@ import polars as pl
 from zhili.hub.contracts import load_contracts
 from zhili.hub.fusion import Scores, dedupe, score_clusters
 from zhili.hub.fusion.models import MODELS
-from zhili.hub.pipeline.mentions import extract_mentions
+from zhili.hub.pipeline.mentions import extract_all
 from zhili.hub.pipeline.prepare import (
     prepare_enterprises,
     prepare_houses,
@@ -83,7 +83,7 @@ def fuse(
     out = lake / "master"
     out.mkdir(parents=True, exist_ok=True)
     report = FuseReport()
-    mentions = {e: extract_mentions(lake, contracts, e) for e in ENTITIES}
+    mentions = extract_all(lake, contracts, ENTITIES)
     houses = prepare_houses(mentions["house"])
     persons = prepare_persons(mentions["person"], houses)
     prepared = {

@@ -28,22 +28,30 @@ def _column(name: str, spec: FieldSpec) -> pl.Expr:
 
 def extract_mentions(lake: Path, contracts: dict[str, Contract], entity: str) -> pl.DataFrame:
     """All mentions of one entity type: source, record_id, role and its canonical fields."""
-    frames: list[pl.DataFrame] = []
+    return extract_all(lake, contracts, (entity,))[entity]
+
+
+def extract_all(
+    lake: Path, contracts: dict[str, Contract], entities: tuple[str, ...]
+) -> dict[str, pl.DataFrame]:
+    """Mentions of several entity types, reading each current table once."""
+    frames: dict[str, list[pl.DataFrame]] = {e: [] for e in entities}
     for contract in contracts.values():
         for table in contract.tables.values():
-            by_role: dict[str, dict[str, pl.Expr]] = {}
+            wanted: dict[tuple[str, str], dict[str, pl.Expr]] = {}
             for name, spec in table.fields.items():
                 for target in spec.targets():
-                    if target.entity == entity:
-                        by_role.setdefault(target.role, {})[target.field] = _column(name, spec)
-            if not by_role:
+                    if target.entity in frames:
+                        key = (target.entity, target.role)
+                        wanted.setdefault(key, {})[target.field] = _column(name, spec)
+            if not wanted:
                 continue
             current = read_current(lake, contract.system, table.name)
             if current is None:
                 continue
             rows = current.collect()
-            for role, fields in by_role.items():
-                frames.append(
+            for (entity, role), fields in wanted.items():
+                frames[entity].append(
                     rows.select(
                         pl.lit(source_name(contract.system, table.name)).alias("source"),
                         pl.col(table.key).cast(pl.Utf8).alias("record_id"),
@@ -51,6 +59,5 @@ def extract_mentions(lake: Path, contracts: dict[str, Contract], entity: str) ->
                         *[expr.alias(field) for field, expr in fields.items()],
                     )
                 )
-    if not frames:
-        return pl.DataFrame(schema={"source": pl.Utf8, "record_id": pl.Utf8, "role": pl.Utf8})
-    return pl.concat(frames, how="diagonal_relaxed")
+    empty = pl.DataFrame(schema={"source": pl.Utf8, "record_id": pl.Utf8, "role": pl.Utf8})
+    return {e: pl.concat(fs, how="diagonal_relaxed") if fs else empty for e, fs in frames.items()}
