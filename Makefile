@@ -8,10 +8,11 @@ STAMP  := $(VENV)/.installed-stamp
 
 .PHONY: install demo test lint format bench clean
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements-bootstrap.lock requirements.lock pyproject.toml
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
 	  echo "python3 -m venv failed: installing python3-venv"; \
 	  apt-get update -qq && apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); }
+	$(BIN)/python -m pip install -q --disable-pip-version-check --require-hashes -r requirements-bootstrap.lock
 	$(BIN)/python -m pip install -q --disable-pip-version-check --require-hashes -r requirements.lock
 	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -e .
 	@touch $@
