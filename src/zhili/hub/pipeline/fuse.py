@@ -84,7 +84,7 @@ def fuse(
     out.mkdir(parents=True, exist_ok=True)
     report = FuseReport()
     mentions = extract_all(lake, contracts, ENTITIES)
-    houses = prepare_houses(mentions["house"])
+    houses = prepare_houses(mentions["house"], mentions["person"])
     persons = prepare_persons(mentions["person"], houses)
     prepared = {
         "person": persons,

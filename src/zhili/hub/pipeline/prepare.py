@@ -86,13 +86,88 @@ def prepare_enterprises(mentions: pl.DataFrame, persons: pl.DataFrame) -> pl.Dat
     return out.filter(keep)
 
 
-def prepare_houses(mentions: pl.DataFrame) -> pl.DataFrame:
+def prepare_houses(mentions: pl.DataFrame, persons: pl.DataFrame | None = None) -> pl.DataFrame:
+    """`persons`: the raw person mentions; with them, houses given only as a compound code and
+    a room (`house.compound_id` + `house.room`, 幢-单元-室) are placed too (`_place_rooms`)."""
     parsed = parse_addresses(_col(mentions, "address"))
-    return (
-        mentions.select("source", "record_id", "role")
-        .with_columns(canonical=parsed["canonical"])
-        .filter(pl.col("canonical").is_not_null())
+    out = mentions.select("source", "record_id", "role").with_columns(canonical=parsed["canonical"])
+    if persons is not None and "compound_id" in mentions.columns and "room" in mentions.columns:
+        placed = _place_rooms(mentions, parsed, persons)
+        out = out.with_columns(canonical=pl.coalesce("canonical", placed))
+    return out.filter(pl.col("canonical").is_not_null())
+
+
+_ROOM = r"^(\d+)-(\d+)-(\d+)$"
+
+
+def _place_rooms(mentions: pl.DataFrame, parsed: pl.DataFrame, persons: pl.DataFrame) -> pl.Series:
+    """The canonical address of houses given as a compound code + 幢-单元-室 room.
+
+    A compound's code (a property manager's own, 小区编码) is in no gazetteer, so which
+    compound it is is learnt from the people: the residents a row names at a room of that code
+    are voted against the people other systems place, by name, at the same building, unit and
+    room of a parsed address; the compound (its canonical address up to the building) with
+    most such votes, and at least twice the runner-up's, is the code's compound."""
+    k = ["source", "record_id"]
+    rooms = (
+        mentions.select(*k, "role", "compound_id", "room")
+        .with_row_index("_i")
+        .with_columns(pl.col("room").str.strip_chars().str.extract_groups(_ROOM).alias("_r"))
+        .with_columns(
+            *(
+                pl.col("_r").struct.field(str(n + 1)).cast(pl.Int64, strict=False).alias(c)
+                for n, c in enumerate(("building", "unit", "flat"))
+            )
+        )
+        .drop("_r")
     )
+    flats = (
+        mentions.select(*k, "role")
+        .with_columns(
+            parsed.select(
+                "canonical", "building", "unit", pl.col("room").alias("flat"), "kind"
+            ).to_struct("_p")
+        )
+        .unnest("_p")
+        .filter((pl.col("kind") == "flat") & pl.col("unit").is_not_null())
+        .with_columns(
+            stem=pl.col("canonical").str.replace(r"\d+幢\d+单元\d+室$", ""),
+        )
+    )
+    names = (
+        (persons.select(*k).with_columns(name=normalize_names(_col(persons, "name"))))
+        .drop_nulls()
+        .unique()
+    )
+    at_flat = flats.select(*k, "stem", "building", "unit", "flat").join(names, on=k)
+    at_code = (
+        rooms.filter(pl.col("compound_id").is_not_null() & pl.col("flat").is_not_null())
+        .select(*k, "compound_id", "building", "unit", "flat")
+        .join(names, on=k)
+    )
+    votes = (
+        at_code.join(at_flat.drop(k), on=["name", "building", "unit", "flat"])
+        .unique(["compound_id", "stem", "name", "building", "unit", "flat"])
+        .group_by("compound_id", "stem")
+        .len()
+        .sort("compound_id", "len", "stem", descending=[False, True, False])
+    )
+    best = votes.group_by("compound_id", maintain_order=True).agg(
+        pl.col("stem").first(),
+        pl.col("len").first().alias("top"),
+        pl.col("len").get(1, null_on_oob=True).fill_null(0).alias("second"),
+    )
+    best = best.filter(pl.col("top") >= 2 * pl.col("second").clip(lower_bound=1))
+    placed = rooms.join(
+        best.select("compound_id", "stem"), on="compound_id", how="left", maintain_order="left"
+    ).sort("_i")
+    return placed.select(
+        pl.when(pl.col("stem").is_not_null() & pl.col("flat").is_not_null())
+        .then(
+            pl.format("{}{}幢{}单元{}室", "stem", "building", "unit", "flat"),
+        )
+        .otherwise(None)
+    ).to_series()
 
 
 def prepare_vehicles(mentions: pl.DataFrame) -> pl.DataFrame:
