@@ -24,6 +24,7 @@ from zhili.hub.pipeline.prepare import (
     prepare_persons,
     prepare_vehicles,
 )
+from zhili.hub.pipeline.ties import tie_persons
 
 ENTITIES = ("person", "enterprise", "house", "vehicle")
 _PREFIX = {"person": "MP", "enterprise": "ME", "house": "MH", "vehicle": "MV"}
@@ -92,20 +93,27 @@ def fuse(
         "house": houses,
         "vehicle": prepare_vehicles(mentions["vehicle"]),
     }
-    for entity in ENTITIES:
+    keyed: dict[str, pl.DataFrame] = {}
+    # Enterprises first: the person ties follow the legal representatives' enterprises.
+    for entity in ("enterprise", "person", "house", "vehicle"):
         started = time.perf_counter()
         records = prepared[entity]
         report.mentions[entity] = records.height
         if entity in ("person", "enterprise"):
-            keyed = _resolve(entity, records, out / "models", retrain, engine)
+            keyed[entity] = _resolve(entity, records, out / "models", retrain, engine)
         else:
-            keyed = records.with_columns(
+            keyed[entity] = records.with_columns(
                 cluster_id=pl.col("canonical" if entity == "house" else "plate")
             )
-        links = _master_ids(entity, keyed, "cluster_id")
+        if entity == "person":
+            keyed[entity] = tie_persons(keyed["person"], keyed["enterprise"], contracts)
+        report.seconds[entity] = round(time.perf_counter() - started, 2)
+    for entity in ENTITIES:
+        started = time.perf_counter()
+        links = _master_ids(entity, keyed[entity], "cluster_id")
         links.write_parquet(out / f"{entity}_links.parquet")
         report.masters[entity] = links["master_id"].n_unique()
-        report.seconds[entity] = round(time.perf_counter() - started, 2)
+        report.seconds[entity] = round(report.seconds[entity] + time.perf_counter() - started, 2)
         if truth is not None and (truth / "links.parquet").exists():
             report.scores[entity] = _score(links, truth, entity)
     return report

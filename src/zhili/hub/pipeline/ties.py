@@ -1,0 +1,187 @@
+"""Ties after the probabilistic model: person mentions that carry too little to be matched on
+their own fields (a name only, a surname and a title, a phone only) joined to the one master
+that the row's relations or exact keys point to.
+
+- Legal representatives: an enterprise has one legal representative, so the persons that the
+  contracts declare `legal_representative` of the same master enterprise, with the same name
+  (or its pinyin), are one person (the tax ledger gives only the name).
+- Callers who give a surname and a title (王女士, 张先生): the one master that holds the
+  same phone under a name with that surname (and, when known, that sex).
+- Anonymous callers (匿名): the one master that holds the same phone.
+
+A tie never joins two masters that both carry an ID number (two different people by their
+IDs); it only attaches masters without one to a master with one, or to each other.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from zhili.hub.contracts.schema import Contract
+from zhili.hub.pipeline.mentions import source_name
+
+# Caller names that are a surname and a title; the title gives the sex.
+_TITLED = r"^(\p{Han}{1,2})(先生|女士|小姐)$"
+_TITLE_SEX = {"先生": "M", "女士": "F", "小姐": "F"}
+_ANONYMOUS = ("匿名", "无名", "不详", "未知")
+
+
+def relation_roles(
+    contracts: dict[str, Contract], relation: str, source: str, target: str
+) -> pl.DataFrame:
+    """Where the contracts declare `relation` from a `source` entity to a `target` one: the
+    table (as named in links), the role of each end."""
+    rows = []
+    for contract in contracts.values():
+        for table in contract.tables.values():
+            for d in table.relations():
+                f_entity, _, f_role = (d.from_ or "").partition(":")
+                t_entity, _, t_role = (d.to or "").partition(":")
+                if d.relation == relation and f_entity == source and t_entity == target:
+                    rows.append(
+                        (
+                            source_name(contract.system, table.name),
+                            f_role or "subject",
+                            t_role or "subject",
+                        )
+                    )
+    return pl.DataFrame(rows, schema=["source", "from_role", "to_role"], orient="row")
+
+
+def _find(parent: dict[str, str], x: str) -> str:
+    root = x
+    while parent.get(root, root) != root:
+        root = parent[root]
+    while parent.get(x, x) != root:
+        parent[x], x = root, parent[x]
+    return root
+
+
+def _union(edges: pl.DataFrame, anchored: set[str]) -> dict[str, str]:
+    """Connected components over (a, b) cluster edges; never two anchored clusters in one."""
+    parent: dict[str, str] = {}
+    has_anchor: dict[str, bool] = {}
+    for a, b in edges.iter_rows():
+        ra, rb = _find(parent, a), _find(parent, b)
+        if ra == rb:
+            continue
+        anchor_a = has_anchor.get(ra, ra in anchored)
+        anchor_b = has_anchor.get(rb, rb in anchored)
+        if anchor_a and anchor_b:
+            continue
+        # The anchored root stays the root, so master ids follow the identified person.
+        if anchor_a or (not anchor_b and ra < rb):
+            parent[rb] = ra
+            has_anchor[ra] = anchor_a or anchor_b
+        else:
+            parent[ra] = rb
+            has_anchor[rb] = anchor_a or anchor_b
+    return {x: _find(parent, x) for x in parent}
+
+
+def _one_candidate(weak: pl.DataFrame, candidates: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """Edges (weak cluster, candidate cluster) where the key has exactly one candidate."""
+    cands = candidates.select(*keys, "cluster_id").unique()
+    single = cands.group_by(keys).agg(pl.col("cluster_id").first(), pl.len().alias("n"))
+    single = single.filter(pl.col("n") == 1).drop("n")
+    return (
+        weak.select(*keys, pl.col("cluster_id").alias("a"))
+        .join(single, on=keys)
+        .select("a", pl.col("cluster_id").alias("b"))
+    )
+
+
+def tie_persons(
+    persons: pl.DataFrame,
+    enterprises: pl.DataFrame | None,
+    contracts: dict[str, Contract],
+) -> pl.DataFrame:
+    """`persons`: prepared person records with `cluster_id`; `enterprises`: enterprise records
+    with theirs. Returns `persons` with ties applied to `cluster_id`."""
+    k = ["source", "record_id"]
+    anchored_ids = (
+        persons.filter(pl.col("id_number").is_not_null())
+        .select(pl.col("cluster_id").unique())
+        .to_series()
+    )
+    anchored = set(anchored_ids.to_list())
+    weak_cluster = ~pl.col("cluster_id").is_in(anchored_ids.implode())
+    edges: list[pl.DataFrame] = []
+
+    # Legal representatives of one master enterprise.
+    roles = relation_roles(contracts, "legal_representative", "person", "enterprise")
+    if enterprises is not None and roles.height:
+        reps = (
+            persons.join(roles, left_on=["source", "role"], right_on=["source", "from_role"])
+            .join(
+                enterprises.select(*k, "role", pl.col("cluster_id").alias("enterprise")),
+                left_on=[*k, "to_role"],
+                right_on=[*k, "role"],
+            )
+            .filter(pl.col("name").is_not_null())
+        )
+        for key in ("name", "name_pinyin"):
+            keys = ["enterprise", key]
+            edges.append(
+                _one_candidate(reps.filter(weak_cluster), reps.filter(~weak_cluster), keys)
+            )
+            # Reps without an ID of one enterprise, the same name: one person among them.
+            weak = reps.filter(weak_cluster).select(*keys, "cluster_id")
+            edges.append(
+                weak.join(weak, on=keys, suffix="_b")
+                .filter(pl.col("cluster_id") != pl.col("cluster_id_b"))
+                .select(pl.col("cluster_id").alias("a"), pl.col("cluster_id_b").alias("b"))
+            )
+
+    # Callers by phone: a surname and a title, or no name at all.
+    with_phone = persons.filter(pl.col("phone").is_not_null())
+    titled = pl.col("name").str.extract_groups(_TITLED)
+    with_phone = with_phone.with_columns(
+        _surname=titled.struct.field("1"),
+        _title_sex=titled.struct.field("2").replace_strict(_TITLE_SEX, default=None),
+        _anonymous=pl.col("name").is_null() | pl.col("name").is_in(_ANONYMOUS),
+        _sex=pl.coalesce(
+            pl.col("sex"),
+            pl.when(pl.col("id_number").is_not_null()).then(
+                pl.when(pl.col("id_number").str.slice(16, 1).cast(pl.Int32, strict=False) % 2 == 1)
+                .then(pl.lit("M"))
+                .otherwise(pl.lit("F"))
+            ),
+        ),
+    )
+    named = with_phone.filter(pl.col("_surname").is_null() & ~pl.col("_anonymous"))
+    callers = with_phone.filter(pl.col("_surname").is_not_null() & weak_cluster)
+    for n in (1, 2):
+        cands = named.drop("_title_sex").with_columns(_surname=pl.col("name").str.slice(0, n))
+        cands = cands.join(
+            callers.select("phone", "_surname", "_title_sex").unique(), on=["phone", "_surname"]
+        )
+        cands = cands.filter(
+            pl.col("_sex").is_null()
+            | pl.col("_title_sex").is_null()
+            | (pl.col("_sex") == pl.col("_title_sex"))
+        )
+        edges.append(
+            _one_candidate(
+                callers.filter(pl.col("_surname").str.len_chars() == n),
+                cands,
+                ["phone", "_surname", "_title_sex"],
+            )
+        )
+    edges.append(
+        _one_candidate(with_phone.filter(pl.col("_anonymous") & weak_cluster), named, ["phone"])
+    )
+
+    all_edges = pl.concat(edges).unique() if edges else None
+    if all_edges is None or all_edges.height == 0:
+        return persons
+    roots = _union(all_edges, anchored)
+    mapping = pl.DataFrame(
+        {"cluster_id": list(roots), "_root": list(roots.values())},
+        schema={"cluster_id": pl.Utf8, "_root": pl.Utf8},
+    )
+    return (
+        persons.join(mapping, on="cluster_id", how="left", maintain_order="left")
+        .with_columns(cluster_id=pl.coalesce("_root", "cluster_id"))
+        .drop("_root")
+    )
