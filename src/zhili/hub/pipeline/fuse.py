@@ -38,6 +38,14 @@ class FuseReport:
     scores: dict[str, Scores] = field(default_factory=dict)
 
 
+# Person mentions with a name but no ID, phone, birth date or address.
+_THIN = {
+    "person": pl.all_horizontal(
+        pl.col(c).is_null() for c in ("id_number", "phone", "birth_date", "address")
+    )
+}
+
+
 def _master_ids(entity: str, records: pl.DataFrame, key: str) -> pl.DataFrame:
     """Stable master ids: clusters numbered by their first record (source, record_id, role)."""
     first = (
@@ -62,6 +70,14 @@ def _resolve(
     """Splink on the distinct value tuples (a big employer's name appears in thousands of
     rows; repeats would swamp the u estimates), then back to every record."""
     columns = list(MODELS[entity]().columns)
+    # A mention that carries a name and nothing else says nothing about which of the
+    # namesakes it is: it stays its own record instead of sharing one tuple (and so one
+    # cluster) with every other bare mention of that name; the ties may place it later.
+    thin = _THIN.get(entity)
+    records = records.with_columns(
+        _apart=pl.when(thin).then(pl.int_range(pl.len())) if thin is not None else pl.lit(None)
+    ).with_columns(pl.col("_apart").cast(pl.Int64))
+    columns.append("_apart")
     distinct = (
         records.select(columns)
         .unique(maintain_order=True)
@@ -74,7 +90,7 @@ def _resolve(
     ).with_columns(pl.col("cluster_id").fill_null(pl.col("unique_id").cast(pl.Utf8)))
     return records.join(
         distinct.drop("unique_id"), on=columns, how="left", nulls_equal=True, maintain_order="left"
-    )
+    ).drop("_apart")
 
 
 def fuse(
