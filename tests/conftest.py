@@ -63,7 +63,22 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def server(data_dir: Path) -> Iterator[str]:
+def hub_lake(data_dir: Path) -> Path:
+    """The tiny twin through the data hub as `zhili demo` leaves it: DATA/lake ingested,
+    fused (scored against the truth) and indexed for search."""
+    from zhili.hub.ingest import ingest
+    from zhili.hub.pipeline.fuse import fuse
+    from zhili.hub.search.build import build_index
+
+    lake = data_dir / "lake"
+    ingest(data_dir / "twin" / "sources", lake)
+    fuse(lake, data_dir / "twin" / "truth")
+    build_index(lake)
+    return lake
+
+
+@pytest.fixture(scope="session")
+def server(data_dir: Path, hub_lake: Path) -> Iterator[str]:
     """`zhili serve` as a real process over the tiny twin, with the demo accounts created."""
     cli = [sys.executable, "-m", "zhili.cli"]
     subprocess.run(

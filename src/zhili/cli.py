@@ -318,6 +318,78 @@ def fuse(
         typer.echo(line)
 
 
+@app.command()
+def index(data: DataOpt = None) -> None:
+    """Build the search index from the fused masters: keys, records, relations, areas."""
+    from zhili.hub.search.build import build_index
+
+    try:
+        report = build_index(data_dir(data) / "lake")
+    except FileNotFoundError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    masters = ", ".join(f"{n:,} {e}" for e, n in sorted(report.masters.items()))
+    typer.echo(f"masters: {masters}")
+    typer.echo(
+        f"{report.keys:,} keys, {report.records:,} records, {report.edges:,} relation ends "
+        f"→ {report.path} in {sum(report.seconds.values()):.1f} s"
+    )
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="ID, phone, name, pinyin, address, code, plate")],
+    user: Annotated[str, typer.Option(help="Your account (the search runs as you).")],
+    purpose_basis: Annotated[str, typer.Option(help="Legal basis (statutory_duty …).")],
+    case: Annotated[str | None, typer.Option(help="Case or event id the search serves.")] = None,
+    purpose_text: Annotated[str, typer.Option(help="What the data is needed for.")] = "",
+    unmask: Annotated[bool, typer.Option(help="Show identifiers in full (audited).")] = False,
+    limit: Annotated[int, typer.Option(min=1, max=50)] = 10,
+    data: DataOpt = None,
+) -> None:
+    """Search every department's data as a named user (password from ZHILI_PASSWORD or a
+    prompt), through the same authorization, masking and audit as the API. Prints JSON."""
+    import os
+
+    from zhili.hub.search.index import IndexMissing
+    from zhili.hub.search.service import search as run_search
+    from zhili.privacy.actors import Actor
+    from zhili.privacy.identity import AuthError
+    from zhili.privacy.identity.users import authenticate
+    from zhili.privacy.policy import AuthorizationError
+    from zhili.privacy.purpose import Purpose, PurposeError
+
+    store = _Store(data, "db.upgrade")
+    try:
+        password = os.environ.get("ZHILI_PASSWORD") or typer.prompt("password", hide_input=True)
+        account = authenticate(store.session, user, password)
+        actor = Actor(
+            id=f"user:{account.id}",
+            role=account.role,
+            scope=account.scope or "",
+            department=account.department,
+            person_id=account.person_id,
+            display_name=account.display_name,
+        )
+        stated = Purpose(legal_basis=purpose_basis, case_id=case, text=purpose_text)
+        answer = run_search(
+            store.session,
+            store.ctx,
+            actor,
+            store.data / "lake",
+            query,
+            stated,
+            limit=limit,
+            unmask=unmask,
+        )
+    except (AuthError, AuthorizationError, PurposeError, ValueError, IndexMissing) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    finally:
+        store.close()
+    typer.echo(json.dumps(answer, ensure_ascii=False, indent=2))
+
+
 @export_app.command("links")
 def export_links_cmd(
     entity: Annotated[str, typer.Option(help="person, house, enterprise or vehicle")],
@@ -380,6 +452,16 @@ def _prepare_store(data: Path | None) -> None:
         hub_load_twin(data)
 
 
+def _hub_pipeline(data: Path | None) -> None:
+    """The data hub over the twin's exports: ingest → standardize and fuse → search index."""
+    typer.echo("data hub: ingest the 25 department systems …")
+    ingest(_twin_dir(data) / "sources", data)
+    typer.echo("data hub: fuse master persons, enterprises, houses, vehicles …")
+    fuse(data, truth=None, retrain=False, engine="duckdb")
+    typer.echo("data hub: build the search index …")
+    index(data)
+
+
 @app.command()
 def demo(
     data: DataOpt = None,
@@ -396,8 +478,13 @@ def demo(
         typer.echo(f"generating the twin district (scale {scale}, seed {seed}) in {twin} …")
         _generate(scale, seed, twin, show_progress=sys.stderr.isatty())
         hub_load_twin(data)
+        _hub_pipeline(data)
     else:
         typer.echo(f"using the twin district in {twin}")
+        from zhili.hub.search.build import index_path
+
+        if not index_path(data_dir(data) / "lake").exists():
+            _hub_pipeline(data)
     users_demo(data, markdown=None)
     serve(data=data, host=None, port=port)
 

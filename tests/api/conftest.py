@@ -1,5 +1,8 @@
 """Clients for every demo role against the real server, and a scan of every response body:
-no unmasked ID number or phone may reach a caller who neither unmasked nor asked for their own."""
+no unmasked ID number or phone may reach a caller who neither unmasked nor asked for their own.
+
+The scan looks for the twin's real residents' ID numbers and phones: an enterprise's unified
+social credit code is often eighteen digits too, and it is public (printed on the licence)."""
 
 from __future__ import annotations
 
@@ -29,6 +32,7 @@ class Caller:
     person_id: str | None = None
     scope: str = ""
     responses: int = 0
+    identifiers: frozenset[str] = frozenset()  # every resident's ID number and phones
 
     def request(
         self, base: str, method: str, path: str, *, own: bool = False, unmask: bool = False, **kw
@@ -37,12 +41,10 @@ class Caller:
         self.responses += 1
         if not (own or unmask):
             body = r.text
-            assert not UNMASKED_ID.search(body), (
-                f"{self.role} {method} {path}: unmasked ID in {body[:300]}"
-            )
-            assert not UNMASKED_PHONE.search(body), (
-                f"{self.role} {method} {path}: unmasked phone in {body[:300]}"
-            )
+            ids = [m for m in UNMASKED_ID.findall(body) if m.upper() in self.identifiers]
+            assert not ids, f"{self.role} {method} {path}: unmasked ID {ids[0]} in {body[:300]}"
+            phones = [m for m in UNMASKED_PHONE.findall(body) if m in self.identifiers]
+            assert not phones, f"{self.role} {method} {path}: unmasked phone in {body[:300]}"
         return r
 
 
@@ -56,15 +58,24 @@ def accounts(server: str, data_dir: Path) -> dict[str, User]:
 
 
 @pytest.fixture(scope="session")
-def callers(server: str, accounts: dict[str, User]) -> dict[str, Caller]:
-    out = {"anonymous": Caller("anonymous")}
+def identifiers(truth) -> frozenset[str]:
+    persons = truth("persons")
+    values = pl.concat([persons["id_number"], persons["phone"], persons["phone2"]])
+    return frozenset(values.drop_nulls().str.to_uppercase().to_list())
+
+
+@pytest.fixture(scope="session")
+def callers(server: str, accounts: dict[str, User], identifiers) -> dict[str, Caller]:
+    out = {"anonymous": Caller("anonymous", identifiers=identifiers)}
     for role, user in accounts.items():
         r = httpx.post(
             f"{server}/api/auth/login", json={"username": user.username, "password": DEMO_PASSWORD}
         )
         assert r.status_code == 200, (role, r.text)
         token = r.json()["token"]
-        out[role] = Caller(role, {"Authorization": f"Bearer {token}"}, user.person_id, user.scope)
+        out[role] = Caller(
+            role, {"Authorization": f"Bearer {token}"}, user.person_id, user.scope, 0, identifiers
+        )
     # Systems act with API keys, issued by the security administrator.
     for role, scope, department in (
         ("department_system", "330110", "police"),
@@ -78,7 +89,7 @@ def callers(server: str, accounts: dict[str, User]) -> dict[str, Caller]:
             json={"name": f"matrix_{role}", "role": role, "scope": scope, "department": department},
         )
         assert r.status_code == 201, r.text
-        out[role] = Caller(role, {"X-API-Key": r.json()["key"]}, None, scope)
+        out[role] = Caller(role, {"X-API-Key": r.json()["key"]}, None, scope, 0, identifiers)
     return out
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from zhili.hub.search.index import IndexMissing
 from zhili.privacy.policy import AuthorizationError
 from zhili.privacy.purpose import PurposeError
 
@@ -18,6 +19,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(PurposeError)
     async def _purpose(_request: Request, exc: PurposeError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=400)
+
+    @app.exception_handler(IndexMissing)
+    async def _no_index(_request: Request, exc: IndexMissing) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=503)
 
     @app.exception_handler(ValueError)
     async def _value(_request: Request, exc: ValueError) -> JSONResponse:

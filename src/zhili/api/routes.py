@@ -3,6 +3,14 @@ walks them (a router not listed here is not served)."""
 
 from __future__ import annotations
 
-from zhili.api import audit, auth, district, me, residents, users
+from zhili.api import audit, auth, district, me, residents, search, users
 
-ROUTERS = [district.router, auth.router, me.router, residents.router, audit.router, users.router]
+ROUTERS = [
+    district.router,
+    auth.router,
+    me.router,
+    residents.router,
+    audit.router,
+    users.router,
+    search.router,
+]
