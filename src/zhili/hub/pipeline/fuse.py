@@ -24,7 +24,7 @@ from zhili.hub.pipeline.prepare import (
     prepare_persons,
     prepare_vehicles,
 )
-from zhili.hub.pipeline.ties import tie_persons
+from zhili.hub.pipeline.ties import tie_enterprises, tie_persons
 
 ENTITIES = ("person", "enterprise", "house", "vehicle")
 _PREFIX = {"person": "MP", "enterprise": "ME", "house": "MH", "vehicle": "MV"}
@@ -121,6 +121,8 @@ def fuse(
             keyed[entity] = records.with_columns(
                 cluster_id=pl.col("canonical" if entity == "house" else "plate")
             )
+        if entity == "enterprise":
+            keyed[entity] = tie_enterprises(keyed["enterprise"])
         if entity == "person":
             keyed[entity] = tie_persons(keyed["person"], keyed["enterprise"], contracts)
         report.seconds[entity] = round(time.perf_counter() - started, 2)

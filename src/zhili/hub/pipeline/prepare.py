@@ -80,6 +80,7 @@ def prepare_enterprises(mentions: pl.DataFrame, persons: pl.DataFrame) -> pl.Dat
         name_core=core,
         name_core_pinyin=name_pinyin(core),
         town_code=addr["town_code"],
+        address=addr["canonical"],
     )
     out = out.join(reps, on=["source", "record_id"], how="left", maintain_order="left")
     keep = out["credit_code"].is_not_null() | out["name_core"].is_not_null()

@@ -11,6 +11,11 @@ that the row's relations or exact keys point to.
 
 A tie never joins two masters that both carry an ID number (two different people by their
 IDs); it only attaches masters without one to a master with one, or to each other.
+
+Enterprises: a mention without a credit code (a utility account) at the canonical address of
+exactly one master enterprise with a credit code, under that enterprise's name or its legal
+representative's name (an individual business's account is in the operator's name), is that
+enterprise.
 """
 
 from __future__ import annotations
@@ -172,16 +177,46 @@ def tie_persons(
         _one_candidate(with_phone.filter(pl.col("_anonymous") & weak_cluster), named, ["phone"])
     )
 
+    return _relabel(persons, edges, anchored)
+
+
+def _relabel(records: pl.DataFrame, edges: list[pl.DataFrame], anchored: set[str]) -> pl.DataFrame:
     all_edges = pl.concat(edges).unique() if edges else None
     if all_edges is None or all_edges.height == 0:
-        return persons
+        return records
     roots = _union(all_edges, anchored)
     mapping = pl.DataFrame(
         {"cluster_id": list(roots), "_root": list(roots.values())},
         schema={"cluster_id": pl.Utf8, "_root": pl.Utf8},
     )
     return (
-        persons.join(mapping, on="cluster_id", how="left", maintain_order="left")
+        records.join(mapping, on="cluster_id", how="left", maintain_order="left")
         .with_columns(cluster_id=pl.coalesce("_root", "cluster_id"))
         .drop("_root")
     )
+
+
+def tie_enterprises(enterprises: pl.DataFrame) -> pl.DataFrame:
+    """`enterprises`: prepared enterprise records with `cluster_id` (and `address`,
+    `legal_rep`). Returns them with ties applied to `cluster_id`."""
+    if "address" not in enterprises.columns:
+        return enterprises
+    anchored_ids = (
+        enterprises.filter(pl.col("credit_code").is_not_null())
+        .select(pl.col("cluster_id").unique())
+        .to_series()
+    )
+    strong = enterprises.filter(pl.col("cluster_id").is_in(anchored_ids.implode()))
+    names = pl.concat(
+        [
+            strong.select("cluster_id", pl.col("name_core").alias("_name")),
+            strong.select("cluster_id", pl.col("legal_rep").alias("_name")),
+        ]
+    ).drop_nulls()
+    places = strong.select("cluster_id", "address").drop_nulls()
+    cands = places.join(names, on="cluster_id").unique()
+    weak = enterprises.filter(
+        ~pl.col("cluster_id").is_in(anchored_ids.implode()) & pl.col("address").is_not_null()
+    ).select("cluster_id", "address", pl.col("name_core").alias("_name"))
+    edges = _one_candidate(weak, cands, ["address", "_name"])
+    return _relabel(enterprises, [edges], set(anchored_ids.to_list()))
