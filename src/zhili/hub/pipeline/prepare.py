@@ -56,6 +56,10 @@ def prepare_persons(mentions: pl.DataFrame, houses: pl.DataFrame | None = None) 
 def prepare_enterprises(mentions: pl.DataFrame, persons: pl.DataFrame) -> pl.DataFrame:
     codes = _col(mentions, "credit_code").fill_null(_col(mentions, "tax_number"))
     std = standardize_credit_codes(codes, check_org_code=False)["value"]
+    # Fields that take a person or an enterprise (a vehicle's owner, a court's defendant)
+    # carry resident ID numbers too: 18 characters, but a person's, not a credit code.
+    resident = standardize_resident_ids(codes)["valid"].fill_null(False)
+    std = pl.select(pl.when(resident).then(None).otherwise(std)).to_series()
     code = pl.select(pl.when(std.str.len_chars() == 18).then(std).otherwise(None)).to_series()
     # The organisation code (GB 11714) sits inside the credit code and is all an old tax
     # number (330110 + 9 characters) carries.
