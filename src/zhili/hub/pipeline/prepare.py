@@ -55,7 +55,8 @@ def prepare_persons(mentions: pl.DataFrame, houses: pl.DataFrame | None = None) 
 
 def prepare_enterprises(mentions: pl.DataFrame, persons: pl.DataFrame) -> pl.DataFrame:
     codes = _col(mentions, "credit_code").fill_null(_col(mentions, "tax_number"))
-    std = standardize_credit_codes(codes, check_org_code=False)["value"]
+    standardized = standardize_credit_codes(codes, check_org_code=False)
+    std = standardized["value"]
     # Fields that take a person or an enterprise (a vehicle's owner, a court's defendant)
     # carry resident ID numbers too: 18 characters, but a person's, not a credit code.
     resident = standardize_resident_ids(codes)["valid"].fill_null(False)
@@ -80,6 +81,7 @@ def prepare_enterprises(mentions: pl.DataFrame, persons: pl.DataFrame) -> pl.Dat
     )
     out = mentions.select("source", "record_id", "role").with_columns(
         credit_code=code,
+        code_valid=standardized["valid"].fill_null(False) & code.is_not_null(),
         org_code=org,
         name_core=core,
         name_core_pinyin=name_pinyin(core),

@@ -15,7 +15,9 @@ IDs); it only attaches masters without one to a master with one, or to each othe
 Enterprises: a mention without a credit code (a utility account) at the canonical address of
 exactly one master enterprise with a credit code, under that enterprise's name or its legal
 representative's name (an individual business's account is in the operator's name), is that
-enterprise.
+enterprise. And a master holding two valid credit codes is two enterprises (a shared trade name
+in two towns, bridged by an account that names only the trade name): it is split by code, each
+record without a code going to the code at its address, else in its town, else the larger.
 """
 
 from __future__ import annotations
@@ -219,4 +221,48 @@ def tie_enterprises(enterprises: pl.DataFrame) -> pl.DataFrame:
         ~pl.col("cluster_id").is_in(anchored_ids.implode()) & pl.col("address").is_not_null()
     ).select("cluster_id", "address", pl.col("name_core").alias("_name"))
     edges = _one_candidate(weak, cands, ["address", "_name"])
-    return _relabel(enterprises, [edges], set(anchored_ids.to_list()))
+    return _split_by_code(_relabel(enterprises, [edges], set(anchored_ids.to_list())))
+
+
+def _split_by_code(records: pl.DataFrame) -> pl.DataFrame:
+    if "code_valid" not in records.columns:
+        return records
+    valid = records.filter(pl.col("code_valid")).select("cluster_id", "credit_code")
+    multi = valid.unique().group_by("cluster_id").len().filter(pl.col("len") > 1)["cluster_id"]
+    if multi.len() == 0:
+        return records
+    records = records.with_row_index("_i")
+    inside = records.filter(pl.col("cluster_id").is_in(multi.implode()))
+    coded = inside.filter(pl.col("code_valid")).with_columns(_code=pl.col("credit_code"))
+    subs = coded.select("cluster_id", "_code").unique()
+    rest = inside.filter(~pl.col("code_valid"))
+    # Each uncoded record: the code whose records share its address, else its town.
+    picked = rest.select("_i", "cluster_id")
+    for key in ("address", "town_code", "org_code"):
+        known = coded.select("cluster_id", key, "_code").drop_nulls().unique()
+        single = known.group_by("cluster_id", key).agg(pl.col("_code").first(), pl.len().alias("n"))
+        single = single.filter(pl.col("n") == 1).drop("n")
+        hit = rest.select("_i", "cluster_id", key).join(single, on=["cluster_id", key])
+        picked = picked.join(hit.select("_i", pl.col("_code").alias(key)), on="_i", how="left")
+    larger = (
+        coded.group_by("cluster_id", "_code").len().sort("len", "_code", descending=[True, False])
+    )
+    larger = larger.unique("cluster_id", keep="first").select(
+        "cluster_id", pl.col("_code").alias("_big")
+    )
+    picked = picked.join(larger, on="cluster_id", how="left").select(
+        "_i", _code=pl.coalesce("address", "town_code", "org_code", "_big")
+    )
+    assigned = pl.concat([coded.select("_i", "_code"), picked]).join(
+        subs.select("_code").unique(), on="_code", how="semi"
+    )
+    return (
+        records.join(assigned, on="_i", how="left")
+        .sort("_i")
+        .with_columns(
+            cluster_id=pl.when(pl.col("_code").is_not_null())
+            .then(pl.format("{}:{}", "cluster_id", "_code"))
+            .otherwise("cluster_id")
+        )
+        .drop("_i", "_code")
+    )
