@@ -217,11 +217,22 @@ def tie_enterprises(enterprises: pl.DataFrame) -> pl.DataFrame:
     ).drop_nulls()
     places = strong.select("cluster_id", "address").drop_nulls()
     cands = places.join(names, on="cluster_id").unique()
-    weak = enterprises.filter(
-        ~pl.col("cluster_id").is_in(anchored_ids.implode()) & pl.col("address").is_not_null()
-    ).select("cluster_id", "address", pl.col("name_core").alias("_name"))
-    edges = _one_candidate(weak, cands, ["address", "_name"])
-    return _split_by_code(_relabel(enterprises, [edges], set(anchored_ids.to_list())))
+    # Record by record (not cluster by cluster): the model may have put an operator-named
+    # account with a namesake's account, or with a different enterprise of the same operator.
+    records = enterprises.with_row_index("_i")
+    weak = records.filter(pl.col("credit_code").is_null() & pl.col("address").is_not_null()).select(
+        "_i", "address", pl.col("name_core").alias("_name")
+    )
+    moves = _one_candidate(weak.rename({"_i": "cluster_id"}), cands, ["address", "_name"]).select(
+        pl.col("a").alias("_i"), pl.col("b").alias("_to")
+    )
+    records = (
+        records.join(moves, on="_i", how="left")
+        .sort("_i")
+        .with_columns(cluster_id=pl.coalesce("_to", "cluster_id"))
+        .drop("_i", "_to")
+    )
+    return _split_by_code(records)
 
 
 def _split_by_code(records: pl.DataFrame) -> pl.DataFrame:
