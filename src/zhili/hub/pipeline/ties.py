@@ -9,9 +9,10 @@ that the row's relations or exact keys point to.
   same phone under a name with that surname (and, when known, that sex).
 - Anonymous callers (匿名): the one master that holds the same phone.
 - A bare name (a plaintiff, a party to a mediation, the subject of an incident: nothing but
-  the name; or a utility account holder: a name at a house) carried by exactly one master
-  that has an ID, phone or birth date: that master. How often that holds falls with the
-  population: it is a last resort that only fires on names no other such master carries.
+  the name; or a utility account holder: a name at a house; or a caller from a landline)
+  carried by exactly one master that has an ID, mobile phone or birth date: that master.
+  How often that holds falls with the population: it is a last resort that only fires on
+  names no other such master carries.
 
 A tie never joins two masters that both carry an ID number (two different people by their
 IDs); it only attaches masters without one to a master with one, or to each other.
@@ -184,7 +185,9 @@ def tie_persons(
     )
 
     # Bare names: the one master with an ID, phone or birth date that carries the name.
-    bare = pl.all_horizontal(pl.col(c).is_null() for c in ("id_number", "phone", "birth_date"))
+    # A landline (0571-…) is a household's or an office's, not a person's: it does not count.
+    mobile = pl.col("phone").is_not_null() & ~pl.col("phone").str.starts_with("0")
+    bare = pl.col("id_number").is_null() & pl.col("birth_date").is_null() & ~mobile
     flagged = persons.with_columns(_bare=bare)
     bare_clusters = flagged.group_by("cluster_id").agg(pl.col("_bare").all().alias("_all_bare"))
     flagged = flagged.join(bare_clusters, on="cluster_id", how="left", maintain_order="left")
