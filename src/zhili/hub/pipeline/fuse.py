@@ -100,9 +100,9 @@ def fuse(
     out = lake / "master"
     out.mkdir(parents=True, exist_ok=True)
     report = FuseReport()
-    mentions = extract_all(lake, contracts, ENTITIES)
+    mentions = extract_all(lake, contracts, (*ENTITIES, "event"))
     houses = prepare_houses(mentions["house"], mentions["person"])
-    persons = prepare_persons(mentions["person"], houses)
+    persons = prepare_persons(mentions["person"], houses, mentions["event"])
     prepared = {
         "person": persons,
         "enterprise": prepare_enterprises(mentions["enterprise"], persons),

@@ -15,6 +15,9 @@ from zhili.hub.standardize import (
     to_date,
 )
 
+# The town in a canonical address (杭州市余杭区良渚街道…).
+_TOWN_OF_CANONICAL = r"^杭州市余杭区(.+?(?:街道|镇))"
+
 # Words that every company name carries and that say nothing about which company it is.
 _NAME_NOISE = r"^(杭州市?|浙江省?)|余杭区?|有限责任公司$|股份有限公司$|有限公司$|\(个体\)|（个体）"
 
@@ -23,8 +26,15 @@ def _col(df: pl.DataFrame, name: str) -> pl.Series:
     return df[name] if name in df.columns else pl.Series(name, [None] * df.height, dtype=pl.Utf8)
 
 
-def prepare_persons(mentions: pl.DataFrame, houses: pl.DataFrame | None = None) -> pl.DataFrame:
-    """`houses`: prepared house mentions; a person's address is the house its record names."""
+def prepare_persons(
+    mentions: pl.DataFrame,
+    houses: pl.DataFrame | None = None,
+    events: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """`houses`: prepared house mentions; a person's address is the house its record names.
+    `events`: event mentions; `town` is the town of the person's address, else of the place
+    (or handler: a police station, a village mediation committee) of the event its row is
+    about. The model does not compare `town`; the ties use it (`ties.py`)."""
     ids = standardize_resident_ids(_col(mentions, "id_number"))["value"]
     ids = pl.select(pl.when(ids.str.len_chars() == 18).then(ids).otherwise(None)).to_series()
     names = normalize_names(_col(mentions, "name"))
@@ -48,6 +58,18 @@ def prepare_persons(mentions: pl.DataFrame, houses: pl.DataFrame | None = None) 
         out = out.join(at, on=["source", "record_id"], how="left", maintain_order="left")
     else:
         out = out.with_columns(address=pl.lit(None, pl.Utf8))
+    out = out.with_columns(town=pl.col("address").str.extract(_TOWN_OF_CANONICAL, 1))
+    if events is not None and events.height:
+        place = parse_addresses(_col(events, "place"))["town"]
+        handler = parse_addresses(_col(events, "handler"))["town"]
+        where = (
+            events.select("source", "record_id")
+            .with_columns(_event_town=pl.coalesce(place, handler))
+            .drop_nulls()
+            .unique(["source", "record_id"], keep="first")
+        )
+        out = out.join(where, on=["source", "record_id"], how="left", maintain_order="left")
+        out = out.with_columns(town=pl.coalesce("town", "_event_town")).drop("_event_town")
     # A mention with neither name, id nor phone cannot be placed.
     keep = out["name"].is_not_null() | out["id_number"].is_not_null() | out["phone"].is_not_null()
     return out.filter(keep)

@@ -198,6 +198,19 @@ def tie_persons(
             ["name"],
         )
     )
+    # Still ambiguous: the one such master with that name in the town of the mention's
+    # address or of its event (the police station's town, the mediation committee's village).
+    if "town" in flagged.columns:
+        strong = flagged.filter(~pl.col("_all_bare") & pl.col("name").is_not_null())
+        towns = strong.select("cluster_id", "town").drop_nulls().unique()
+        cands = strong.select("cluster_id", "name").unique().join(towns, on="cluster_id")
+        edges.append(
+            _one_candidate(
+                flagged.filter(pl.col("_all_bare") & pl.col("name").is_not_null()),
+                cands,
+                ["name", "town"],
+            )
+        )
     return _relabel(persons, edges, anchored)
 
 
