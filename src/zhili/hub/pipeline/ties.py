@@ -20,9 +20,10 @@ IDs); it only attaches masters without one to a master with one, or to each othe
 Enterprises: a mention without a credit code (a utility account) at the canonical address of
 exactly one master enterprise with a credit code, under that enterprise's name or its legal
 representative's name (an individual business's account is in the operator's name), is that
-enterprise. And a master holding two valid credit codes is two enterprises (a shared trade name
-in two towns, bridged by an account that names only the trade name): it is split by code, each
-record without a code going to the code at its address, else in its town, else the larger.
+enterprise. Masters sharing a valid credit code are one. A master holding two valid credit
+codes is two enterprises (a shared trade name in two towns, bridged by an account that names
+only the trade name): it is split by code, each record without a code going to the code at
+its address, else in its town, else the larger.
 """
 
 from __future__ import annotations
@@ -232,9 +233,16 @@ def _relabel(records: pl.DataFrame, edges: list[pl.DataFrame], anchored: set[str
 
 def tie_enterprises(enterprises: pl.DataFrame) -> pl.DataFrame:
     """`enterprises`: prepared enterprise records with `cluster_id` (and `address`,
-    `legal_rep`). Returns them with ties applied to `cluster_id`."""
-    if "address" not in enterprises.columns:
+    `legal_rep`, `code_valid`). Returns them with ties applied to `cluster_id`."""
+    if "address" not in enterprises.columns or "code_valid" not in enterprises.columns:
         return enterprises
+    # One valid credit code is one enterprise, whatever its names (于杭远南洗衣 / 远南洗衣).
+    coded = enterprises.filter(pl.col("code_valid")).select("credit_code", "cluster_id")
+    first = coded.group_by("credit_code").agg(pl.col("cluster_id").min().alias("b"))
+    same = coded.unique().join(first, on="credit_code").rename({"cluster_id": "a"})
+    same = same.filter(pl.col("a") != pl.col("b")).select("a", "b")
+    enterprises = _relabel(enterprises, [same], set())
+
     anchored_ids = (
         enterprises.filter(pl.col("credit_code").is_not_null())
         .select(pl.col("cluster_id").unique())
