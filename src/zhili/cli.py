@@ -330,6 +330,7 @@ def index(data: DataOpt = None) -> None:
         raise typer.Exit(2) from exc
     masters = ", ".join(f"{n:,} {e}" for e, n in sorted(report.masters.items()))
     typer.echo(f"masters: {masters}")
+    typer.echo("seconds: " + ", ".join(f"{k} {v}" for k, v in report.seconds.items()))
     typer.echo(
         f"{report.keys:,} keys, {report.records:,} records, {report.edges:,} relation ends "
         f"→ {report.path} in {sum(report.seconds.values()):.1f} s"
@@ -404,6 +405,26 @@ def export_links_cmd(
         raise typer.Exit(2)
     n = export_links(data_dir(data) / "lake", entity, out)
     typer.echo(f"{n:,} links written to {out}")
+
+
+@bench_app.command("fusion")
+def bench_fusion(
+    scale: ScaleOpt = 0.1,
+    seed: SeedOpt = 7,
+    data: Annotated[
+        Path | None, typer.Option(help="Keep the work here (a twin of this scale is reused).")
+    ] = None,
+    queries: Annotated[int, typer.Option(help="Searches timed (after 50 warm-up).")] = 500,
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON line.")] = False,
+) -> None:
+    """The hub's pipeline (ingest → fuse → index) timed per stage, peak memory, ingest rate,
+    warm search p95 and cluster F1 per entity type (run it on its own: peak memory is this
+    process's)."""
+    from zhili.hub.bench import run
+
+    figures = run(scale, seed, data, queries)
+    lines = "\n".join(f"{k}: {v}" for k, v in figures.items())
+    typer.echo(json.dumps(figures) if json_out else lines)
 
 
 @bench_app.command("privacy")

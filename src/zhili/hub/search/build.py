@@ -1,8 +1,9 @@
 """`zhili index`: the search index, one DuckDB file (lake/master/search.duckdb) built from the
 masters' links, their mentions and the relations.
 
-Tables (each sorted so that DuckDB's zone maps prune a point lookup to one row group; an
-integer hash column stands in for long strings, whose zone maps keep only a prefix):
+Tables (sorted by their lookup column, with an ART index on it: a lookup of a few master ids
+scattered over the table, as a name's namesakes are, is then an index scan, where zone maps
+alone would read most of the table; an integer hash stands in for long key strings):
   masters(entity, master_id, label, area, n_records)
   keys(kind, key_hash, value, entity, master_id)      what a query can match
   records(master_id, entity, source, record_id, role, fields)   fields: the row's JSON
@@ -251,6 +252,13 @@ def _write(
             "CREATE TABLE names AS SELECT DISTINCT value, entity, master_id FROM k "
             "WHERE kind = 'name' ORDER BY value"
         )
+        for table, column in (
+            ("masters", "master_id"),
+            ("keys", "key_hash"),
+            ("records", "master_id"),
+            ("edges", "master_id"),
+        ):
+            con.execute(f"CREATE INDEX {table}_{column} ON {table} ({column})")
         con.execute("CREATE TABLE meta (name VARCHAR, value VARCHAR)")
         con.execute("INSERT INTO meta VALUES ('duckdb', ?)", [duckdb.__version__])
         con.execute("CHECKPOINT")

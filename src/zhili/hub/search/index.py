@@ -56,11 +56,26 @@ class Hit:
         return max(STRENGTH.get(k, 0) for k in self.matched_on)
 
 
-_MASTER_COLUMNS = "m.entity, m.master_id, m.label, m.area, m.n_records"
+_MASTER_COLUMNS = "entity, master_id, label, area, n_records"
 
 
-def _hits(rows: list[tuple]) -> list[Hit]:
-    hits = [Hit(*row[:5], matched_on=sorted(set(row[5]))) for row in rows]
+def _marks(values: list) -> str:
+    """Placeholders for a constant IN list, which DuckDB answers from the ART index (a
+    subquery would become a join and scan the whole table)."""
+    return ", ".join("?" for _ in values)
+
+
+def masters(cur: duckdb.DuckDBPyConnection, matched: dict[str, set[str]], scope: str) -> list[Hit]:
+    """The matched masters that lie inside the scope, best first."""
+    if not matched or not scope:
+        return []
+    ids = sorted(matched)
+    rows = cur.execute(
+        f"SELECT {_MASTER_COLUMNS} FROM masters WHERE master_id IN ({_marks(ids)}) "
+        "AND starts_with(area, ?)",
+        [*ids, scope],
+    ).fetchall()
+    hits = [Hit(*row, matched_on=sorted(matched[row[1]])) for row in rows]
     return sorted(hits, key=lambda h: (-h.strength, -h.n_records, h.master_id))
 
 
@@ -71,53 +86,46 @@ def exact(
     entities: tuple[str, ...] | None,
     limit: int,
 ) -> list[Hit]:
-    if not found or not scope:
+    """Masters one of whose keys equals a probe (one point lookup per probe)."""
+    matched: dict[str, set[str]] = {}
+    if not found:
         return []
-    union = " UNION ALL ".join("SELECT ? AS kind, ? AS value, hash(?) AS h" for _ in found)
-    params: list = [x for p in found for x in (p.kind, p.value, p.value)]
-    entity_filter = ""
-    if entities:
-        entity_filter = f"AND m.entity IN ({', '.join('?' for _ in entities)})"
-    sql = f"""
-        WITH probe AS ({union})
-        SELECT {_MASTER_COLUMNS}, list(k.kind) AS kinds
-        FROM probe p
-        JOIN keys k ON k.kind = p.kind AND k.key_hash = p.h AND k.value = p.value
-        JOIN masters m ON m.master_id = k.master_id
-        WHERE starts_with(m.area, ?) {entity_filter}
-        GROUP BY ALL
-        LIMIT ?
-    """
-    rows = cur.execute(sql, [*params, scope, *(entities or ()), limit * 4]).fetchall()
-    return _hits(rows)[:limit]
+    hashes = ", ".join("hash(?::VARCHAR)" for _ in found)
+    rows = cur.execute(
+        f"SELECT kind, value, entity, master_id FROM keys WHERE key_hash IN ({hashes})",
+        [p.value for p in found],
+    ).fetchall()
+    wanted = {(p.kind, p.value) for p in found}
+    for kind, value, entity, master_id in rows:
+        if (kind, value) in wanted and (not entities or entity in entities):
+            matched.setdefault(master_id, set()).add(kind)
+    return masters(cur, matched, scope)[:limit]
 
 
 def fuzzy_names(cur: duckdb.DuckDBPyConnection, name: str, scope: str, limit: int) -> list[Hit]:
     """Names one edit away with the same first character (names are sorted: a range scan)."""
-    sql = f"""
-        SELECT {_MASTER_COLUMNS}, list('fuzzy_name') AS kinds
-        FROM names n JOIN masters m ON m.master_id = n.master_id
-        WHERE n.value >= ? AND n.value < ? AND length(n.value) = ?
-          AND levenshtein(n.value, ?) <= 1 AND starts_with(m.area, ?)
-        GROUP BY ALL
-        LIMIT ?
-    """
     first = name[0]
-    rows = cur.execute(sql, [first, first + "\uffff", len(name), name, scope, limit]).fetchall()
-    return _hits(rows)
+    rows = cur.execute(
+        "SELECT DISTINCT master_id FROM names WHERE value >= ? AND value < ? "
+        "AND length(value) = ? AND levenshtein(value, ?) <= 1 LIMIT 1000",
+        [first, first + "\uffff", len(name), name],
+    ).fetchall()
+    return masters(cur, {m: {"fuzzy_name"} for (m,) in rows}, scope)[:limit]
 
 
 def free_text(cur: duckdb.DuckDBPyConnection, text: str, scope: str, limit: int) -> list[Hit]:
     """Names of enterprises and projects, and addresses, that contain the text."""
     sql = f"""
-        SELECT {_MASTER_COLUMNS}, list('text') AS kinds
+        SELECT {", ".join("m." + c for c in _MASTER_COLUMNS.split(", "))}, list('text')
         FROM keys k JOIN masters m ON m.master_id = k.master_id
         WHERE k.kind IN ('name', 'address') AND k.entity IN ('enterprise', 'project', 'house')
           AND contains(k.value, ?) AND starts_with(m.area, ?)
         GROUP BY ALL
         LIMIT ?
     """
-    return _hits(cur.execute(sql, [text, scope, limit]).fetchall())
+    rows = cur.execute(sql, [text, scope, limit]).fetchall()
+    hits = [Hit(*row[:5], matched_on=["text"]) for row in rows]
+    return sorted(hits, key=lambda h: (-h.n_records, h.master_id))
 
 
 @dataclass
@@ -133,14 +141,14 @@ def records(cur: duckdb.DuckDBPyConnection, master_ids: list[str], per_master: i
     if not master_ids:
         return {}
     rows = cur.execute(
-        """
+        f"""
         SELECT master_id, source, record_id, role, fields,
                count(*) OVER (PARTITION BY master_id) AS total,
                row_number() OVER (PARTITION BY master_id ORDER BY source, record_id) AS n
-        FROM records WHERE master_id IN (SELECT unnest(?))
+        FROM records WHERE master_id IN ({_marks(master_ids)})
         QUALIFY n <= ?
         """,
-        [master_ids, per_master],
+        [*master_ids, per_master],
     ).fetchall()
     out: dict[str, tuple[int, list[Record]]] = {}
     for master_id, source, record_id, role, fields, total, _ in rows:
@@ -161,35 +169,50 @@ class Edge:
     sources: list[str]
 
 
+# How many of one relation's other ends are looked at (a large employer has thousands of
+# employees: they are counted, and the first ones in the reader's area are shown).
+_LOOK_AT = 200
+
+
 def edges(
     cur: duckdb.DuckDBPyConnection, master_ids: list[str], scope: str, per_relation: int
 ) -> tuple[list[Edge], dict[str, int]]:
     """Relations of the masters to others inside the scope (at most `per_relation` of each
-    relation and direction per master), and how many were left out as outside the scope."""
+    relation and direction per master), and per master how many were not shown."""
     if not master_ids:
         return [], {}
     rows = cur.execute(
-        """
-        WITH e AS (
-          SELECT e.master_id, e.relation, e.direction, e.other_entity, e.other_master,
-                 list(DISTINCT e.source ORDER BY e.source) AS sources
-          FROM edges e WHERE e.master_id IN (SELECT unnest(?))
-          GROUP BY ALL
-        )
-        SELECT e.master_id, e.relation, e.direction, e.other_entity, e.other_master,
-               m.label, m.area, e.sources, starts_with(m.area, ?) AS visible,
-               row_number() OVER (PARTITION BY e.master_id, e.relation, e.direction,
-                                  starts_with(m.area, ?) ORDER BY e.other_master) AS n
-        FROM e JOIN masters m ON m.master_id = e.other_master
+        f"""
+        SELECT master_id, relation, direction, other_entity, other_master,
+               list(DISTINCT source ORDER BY source) AS sources
+        FROM edges WHERE master_id IN ({_marks(master_ids)})
+        GROUP BY ALL ORDER BY master_id, relation, direction, other_master
         """,
-        [master_ids, scope, scope],
+        master_ids,
     ).fetchall()
+    groups: dict[tuple[str, str, str], list[tuple]] = {}
+    for row in rows:
+        groups.setdefault(row[:3], []).append(row)
+    looked = sorted({r[4] for g in groups.values() for r in g[:_LOOK_AT]})
+    others = {}
+    if looked:
+        others = {
+            m: (label, area)
+            for m, label, area in cur.execute(
+                f"SELECT master_id, label, area FROM masters WHERE master_id IN ({_marks(looked)})",
+                looked,
+            ).fetchall()
+        }
     found: list[Edge] = []
-    hidden: dict[str, int] = {}
-    for master_id, rel, direction, entity, other, label, area, sources, visible, n in rows:
-        if not visible:
-            hidden[master_id] = hidden.get(master_id, 0) + 1
-        elif n <= per_relation:
-            found.append(Edge(master_id, rel, direction, entity, other, label, area, sources))
-    found.sort(key=lambda e: (e.master_id, e.relation, e.direction, e.other))
-    return found, hidden
+    not_shown: dict[str, int] = {}
+    for (master_id, relation, direction), group in groups.items():
+        shown = 0
+        for row in group[:_LOOK_AT]:
+            label, area = others.get(row[4], (None, ""))
+            if shown < per_relation and area.startswith(scope) and scope:
+                found.append(
+                    Edge(master_id, relation, direction, row[3], row[4], label, area, row[5])
+                )
+                shown += 1
+        not_shown[master_id] = not_shown.get(master_id, 0) + len(group) - shown
+    return found, not_shown

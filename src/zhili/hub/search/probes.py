@@ -38,6 +38,9 @@ STRENGTH = {
 KINDS = tuple(STRENGTH)
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _PLATE = re.compile(r"^[\u4e00-\u9fff][A-Z][A-Z0-9]{5,6}$")
+_ID_SHAPE = re.compile(r"^(\d{15}|\d{17}[\dXx])$")
+_PHONE_SHAPE = re.compile(r"^[+＋\d０-９][\d０-９\s\-()（）]{6,19}$")
+_ADDRESS_WORD = re.compile(r"[路街道村镇巷弄号幢栋楼室组区苑园府里庄]")
 _LATIN = re.compile(r"^[a-zA-Z][a-zA-Z\s]*$")
 
 
@@ -65,13 +68,19 @@ def probes(query: str, kinds: tuple[str, ...] | None = None) -> list[Probe]:
         if kind in wanted and value and Probe(kind, value) not in found:
             found.append(Probe(kind, value))
 
-    rid = _one(standardize_resident_ids(one)["value"])
-    add("id_number", rid if rid and len(rid) == 18 else None)
-    code = _one(standardize_credit_codes(one, check_org_code=False)["value"])
-    add("credit_code", code if code and len(code) == 18 else None)
-    add("phone", _one(standardize_phones(one)["value"]))
-    plate = _one(standardize_plates(one)["value"])
-    add("plate", plate if plate and _PLATE.match(plate) else None)  # other provinces too
+    # Cheap shape checks first: each standardizer runs only on a query it could accept.
+    alnum = re.sub(r"[\s\-]", "", text)
+    if _ID_SHAPE.match(alnum):
+        rid = _one(standardize_resident_ids(one)["value"])
+        add("id_number", rid if rid and len(rid) == 18 else None)
+    if len(alnum) == 18 and alnum.isalnum():
+        code = _one(standardize_credit_codes(one, check_org_code=False)["value"])
+        add("credit_code", code if code and len(code) == 18 else None)
+    if _PHONE_SHAPE.match(text):
+        add("phone", _one(standardize_phones(one)["value"]))
+    if _CJK.match(text) and len(alnum) <= 9:
+        plate = _one(standardize_plates(one)["value"])
+        add("plate", plate if plate and _PLATE.match(plate) else None)  # other provinces too
     compact = re.sub(r"[\s\-]", "", text)
     if compact.isdigit() and len(compact) >= 10:
         add("account_number", compact)
@@ -83,7 +92,8 @@ def probes(query: str, kinds: tuple[str, ...] | None = None) -> list[Probe]:
         if name:
             add("name", re.sub(_NAME_NOISE, "", name) or None)
             add("pinyin", _one(name_pinyin(pl.Series([name], dtype=pl.Utf8))))
-        add("address", _one(parse_addresses(one, learn=False)["canonical"]))
+        if len(text) > 4 and _ADDRESS_WORD.search(text):  # not 路雷剑, a name
+            add("address", _one(parse_addresses(one, learn=False)["canonical"]))
     elif _LATIN.match(text):
         add("pinyin", " ".join(text.lower().split()))
     return found

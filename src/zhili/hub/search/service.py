@@ -181,7 +181,7 @@ def search(
                 "matched_on": h.matched_on,
                 "records": record_views(h.entity, found_records.get(h.master_id)),
                 "links": link_views(h.master_id, links, deeper=True),
-                "links_outside_scope": hidden.get(h.master_id, 0),
+                "links_not_shown": hidden.get(h.master_id, 0),
             }
         )
     action = "person.unmask" if unmask else "person.search"

@@ -1,0 +1,133 @@
+"""`zhili bench fusion`: the data hub's whole pipeline on a twin of a given scale, timed per
+stage (ingest → fuse, which standardizes → index), with its peak memory, the ingest rate,
+warm search latency through the service (authorization, masking and audit included) and the
+exact-cluster F1 of every entity type against the twin's truth.
+
+The twin is generated in a child process (or reused from --data when it has the same scale
+and seed), so the peak memory reported is the pipeline's own.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+from zhili.hub.ingest import ingest
+from zhili.hub.pipeline.fuse import fuse
+from zhili.hub.search.build import build_index, index_path
+
+# A realistic mix of what staff type: identifiers most, then names, addresses, firms.
+_QUERY_MIX = {
+    "id_number": 3,
+    "phone": 3,
+    "name": 2,
+    "credit_code": 1,
+    "plate": 1,
+    "address": 1,
+    "account_number": 1,
+}
+
+
+def _twin(data: Path, scale: float, seed: int) -> Path:
+    twin = data / "twin"
+    summary = twin / "summary.json"
+    if summary.exists():
+        known = json.loads(summary.read_text("utf-8"))
+        if known.get("scale") == scale and known.get("seed") == seed:
+            return twin
+    subprocess.run(
+        [sys.executable, "-m", "zhili.cli", "twin", "generate", "--scale", str(scale),
+         "--seed", str(seed), "--data", str(data)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    return twin
+
+
+def sample_queries(lake: Path, n: int, seed: int = 7) -> list[str]:
+    """`n` queries drawn from the index's own keys in the proportions of _QUERY_MIX."""
+    con = duckdb.connect(str(index_path(lake)), read_only=True)
+    try:
+        pool: list[str] = []
+        total = sum(_QUERY_MIX.values())
+        for kind, weight in _QUERY_MIX.items():
+            want = max(1, n * weight // total)
+            rows = con.execute(
+                "SELECT DISTINCT value FROM keys WHERE kind = ? ORDER BY hash(value || ?) LIMIT ?",
+                [kind, str(seed), want],
+            ).fetchall()
+            pool.extend(v for (v,) in rows)
+    finally:
+        con.close()
+    random.Random(seed).shuffle(pool)
+    return pool[:n]
+
+
+def search_latency(lake: Path, queries: list[str], warmup: int = 50) -> list[float]:
+    """Milliseconds per search through the service as a district commander."""
+    from zhili.db import make_engine, make_sessionmaker
+    from zhili.db.migrate import upgrade
+    from zhili.hub.search.service import search
+    from zhili.privacy.actors import Actor
+    from zhili.privacy.context import PrivacyContext
+    from zhili.privacy.purpose import Purpose
+
+    actor = Actor(id="user:bench", role="district_commander", scope="330110")
+    purpose = Purpose("statutory_duty", case_id="BENCH")
+    with tempfile.TemporaryDirectory(prefix="zhili-bench-") as tmp:
+        url = f"sqlite:///{Path(tmp) / 'zhili.db'}"
+        upgrade(url)
+        engine = make_engine(url)
+        ctx = PrivacyContext(keys_dir=Path(tmp) / "keys")
+        times: list[float] = []
+        with make_sessionmaker(engine)() as session:
+            for i, q in enumerate(queries[:warmup] + queries):
+                started = time.perf_counter()
+                search(session, ctx, actor, lake, q, purpose)
+                if i >= warmup:
+                    times.append((time.perf_counter() - started) * 1000)
+        engine.dispose()
+    return times
+
+
+def run(scale: float, seed: int, data: Path | None, queries: int = 500) -> dict:
+    with tempfile.TemporaryDirectory(prefix="zhili-bench-") as tmp:
+        root = data or Path(tmp)
+        twin = _twin(root, scale, seed)
+        lake = root / "lake"
+        seconds: dict[str, float] = {}
+        started = time.perf_counter()
+        report = ingest(twin / "sources", lake)
+        seconds["ingest"] = round(time.perf_counter() - started, 2)
+        started = time.perf_counter()
+        fused = fuse(lake, twin / "truth")
+        seconds["fuse"] = round(time.perf_counter() - started, 2)
+        started = time.perf_counter()
+        build_index(lake)
+        seconds["index"] = round(time.perf_counter() - started, 2)
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        times = search_latency(lake, sample_queries(lake, queries))
+    return {
+        "bench": "fusion",
+        "scale": scale,
+        "seconds_total": round(sum(seconds.values()), 2),
+        "seconds": seconds,
+        "fuse_seconds": fused.seconds,
+        "peak_rss_mb": round(peak_mb, 1),
+        "ingest_rows": report.rows_in,
+        "ingest_rows_per_s": round(report.rows_in / seconds["ingest"]),
+        "search_queries": len(times),
+        "search_p50_ms": round(statistics.median(times), 2),
+        "search_p95_ms": round(statistics.quantiles(times, n=20)[18], 2),
+        "f1": {e: round(s.cluster_f1, 4) for e, s in fused.scores.items()},
+        "pairwise_f1": {e: round(s.pairwise_f1, 4) for e, s in fused.scores.items()},
+    }
