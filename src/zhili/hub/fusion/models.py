@@ -59,6 +59,7 @@ def person_model() -> EntityModel:
             block_on("name_pinyin", "birth_date"),
             block_on("name", "id_region"),
             block_on("name", "address"),  # account holders, callers: a name at a house
+            block_on("name_pinyin", "address"),  # the same, written with a homophone
         ],
         retain_intermediate_calculation_columns=False,
         retain_matching_columns=False,
