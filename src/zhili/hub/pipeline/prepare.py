@@ -35,13 +35,15 @@ def prepare_persons(
     `events`: event mentions; `town` is the town of the person's address, else of the place
     (or handler: a police station, a village mediation committee) of the event its row is
     about. The model does not compare `town`; the ties use it (`ties.py`)."""
-    ids = standardize_resident_ids(_col(mentions, "id_number"))["value"]
+    standardized = standardize_resident_ids(_col(mentions, "id_number"))
+    ids = standardized["value"]
     ids = pl.select(pl.when(ids.str.len_chars() == 18).then(ids).otherwise(None)).to_series()
     names = normalize_names(_col(mentions, "name"))
     birth = to_date(_col(mentions, "birth_date"))
     from_id = ids.str.slice(6, 8).str.strptime(pl.Date, "%Y%m%d", strict=False)
     out = mentions.select("source", "record_id", "role").with_columns(
         id_number=ids,
+        id_valid=standardized["valid"].fill_null(False) & ids.is_not_null(),
         name=names,
         name_pinyin=name_pinyin(names),
         birth_date=pl.coalesce(birth, from_id).cast(pl.Utf8),

@@ -212,7 +212,9 @@ def tie_persons(
                 ["name", "town"],
             )
         )
-    return _relabel(persons, edges, anchored)
+    tied = _relabel(persons, edges, anchored)
+    # Two valid ID numbers are two people (a father and son of one name at one house).
+    return _split_by_key(tied, "id_number", "id_valid", ("phone", "address", "birth_date"))
 
 
 def _relabel(records: pl.DataFrame, edges: list[pl.DataFrame], anchored: set[str]) -> pl.DataFrame:
@@ -272,29 +274,32 @@ def tie_enterprises(enterprises: pl.DataFrame) -> pl.DataFrame:
         .with_columns(cluster_id=pl.coalesce("_to", "cluster_id"))
         .drop("_i", "_to")
     )
-    return _split_by_code(records)
+    return _split_by_key(records, "credit_code", "code_valid", ("address", "town_code", "org_code"))
 
 
-def _split_by_code(records: pl.DataFrame) -> pl.DataFrame:
-    if "code_valid" not in records.columns:
+def _split_by_key(records: pl.DataFrame, key: str, valid: str, by: tuple[str, ...]) -> pl.DataFrame:
+    """Split every master holding two or more valid values of `key` (credit codes, ID
+    numbers) into one per value; a record without a valid value goes to the value whose
+    records share its first of `by` that points to exactly one, else to the larger."""
+    if valid not in records.columns:
         return records
-    valid = records.filter(pl.col("code_valid")).select("cluster_id", "credit_code")
-    multi = valid.unique().group_by("cluster_id").len().filter(pl.col("len") > 1)["cluster_id"]
+    coded_all = records.filter(pl.col(valid)).select("cluster_id", key).unique()
+    multi = coded_all.group_by("cluster_id").len().filter(pl.col("len") > 1)["cluster_id"]
     if multi.len() == 0:
         return records
     records = records.with_row_index("_i")
     inside = records.filter(pl.col("cluster_id").is_in(multi.implode()))
-    coded = inside.filter(pl.col("code_valid")).with_columns(_code=pl.col("credit_code"))
-    subs = coded.select("cluster_id", "_code").unique()
-    rest = inside.filter(~pl.col("code_valid"))
-    # Each uncoded record: the code whose records share its address, else its town.
+    coded = inside.filter(pl.col(valid)).with_columns(_code=pl.col(key))
+    rest = inside.filter(~pl.col(valid))
     picked = rest.select("_i", "cluster_id")
-    for key in ("address", "town_code", "org_code"):
-        known = coded.select("cluster_id", key, "_code").drop_nulls().unique()
-        single = known.group_by("cluster_id", key).agg(pl.col("_code").first(), pl.len().alias("n"))
+    for col in by:
+        known = coded.select("cluster_id", col, "_code").drop_nulls().unique()
+        single = known.group_by("cluster_id", col).agg(pl.col("_code").first(), pl.len().alias("n"))
         single = single.filter(pl.col("n") == 1).drop("n")
-        hit = rest.select("_i", "cluster_id", key).join(single, on=["cluster_id", key])
-        picked = picked.join(hit.select("_i", pl.col("_code").alias(key)), on="_i", how="left")
+        hit = rest.select("_i", "cluster_id", col).join(single, on=["cluster_id", col])
+        picked = picked.join(
+            hit.select("_i", pl.col("_code").alias(f"_by_{col}")), on="_i", how="left"
+        )
     larger = (
         coded.group_by("cluster_id", "_code").len().sort("len", "_code", descending=[True, False])
     )
@@ -302,11 +307,9 @@ def _split_by_code(records: pl.DataFrame) -> pl.DataFrame:
         "cluster_id", pl.col("_code").alias("_big")
     )
     picked = picked.join(larger, on="cluster_id", how="left").select(
-        "_i", _code=pl.coalesce("address", "town_code", "org_code", "_big")
+        "_i", _code=pl.coalesce(*(f"_by_{col}" for col in by), "_big")
     )
-    assigned = pl.concat([coded.select("_i", "_code"), picked]).join(
-        subs.select("_code").unique(), on="_code", how="semi"
-    )
+    assigned = pl.concat([coded.select("_i", "_code"), picked])
     return (
         records.join(assigned, on="_i", how="left")
         .sort("_i")
