@@ -412,7 +412,8 @@ def bench_fusion(
     scale: ScaleOpt = 0.1,
     seed: SeedOpt = 7,
     data: Annotated[
-        Path | None, typer.Option(help="Keep the work here (a twin of this scale is reused).")
+        Path | None,
+        typer.Option(help="Work here: a twin of this scale is reused, DATA/bench-lake rebuilt."),
     ] = None,
     queries: Annotated[int, typer.Option(help="Searches timed (after 50 warm-up).")] = 500,
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON line.")] = False,

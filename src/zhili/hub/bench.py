@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import random
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -60,7 +61,7 @@ def sample_queries(lake: Path, n: int, seed: int = 7) -> list[str]:
         pool: list[str] = []
         total = sum(_QUERY_MIX.values())
         for kind, weight in _QUERY_MIX.items():
-            want = max(1, n * weight // total)
+            want = -(-n * weight // total)  # rounded up; the pool is cut to n below
             rows = con.execute(
                 "SELECT DISTINCT value FROM keys WHERE kind = ? ORDER BY hash(value || ?) LIMIT ?",
                 [kind, str(seed), want],
@@ -69,7 +70,8 @@ def sample_queries(lake: Path, n: int, seed: int = 7) -> list[str]:
     finally:
         con.close()
     random.Random(seed).shuffle(pool)
-    return pool[:n]
+    # A tiny twin may have fewer distinct keys of a kind than asked: then queries repeat.
+    return (pool * (n // max(1, len(pool)) + 1))[:n] if pool else []
 
 
 def search_latency(lake: Path, queries: list[str], warmup: int = 50) -> list[float]:
@@ -90,10 +92,11 @@ def search_latency(lake: Path, queries: list[str], warmup: int = 50) -> list[flo
         ctx = PrivacyContext(keys_dir=Path(tmp) / "keys")
         times: list[float] = []
         with make_sessionmaker(engine)() as session:
-            for i, q in enumerate(queries[:warmup] + queries):
+            warm = queries[:warmup]
+            for i, q in enumerate(warm + queries):
                 started = time.perf_counter()
                 search(session, ctx, actor, lake, q, purpose)
-                if i >= warmup:
+                if i >= len(warm):
                     times.append((time.perf_counter() - started) * 1000)
         engine.dispose()
     return times
@@ -103,7 +106,8 @@ def run(scale: float, seed: int, data: Path | None, queries: int = 500) -> dict:
     with tempfile.TemporaryDirectory(prefix="zhili-bench-") as tmp:
         root = data or Path(tmp)
         twin = _twin(root, scale, seed)
-        lake = root / "lake"
+        lake = root / "bench-lake"  # always from empty: a re-ingest would land nothing
+        shutil.rmtree(lake, ignore_errors=True)
         seconds: dict[str, float] = {}
         started = time.perf_counter()
         report = ingest(twin / "sources", lake)
