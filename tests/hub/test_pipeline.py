@@ -27,11 +27,22 @@ def test_ingest_reconciles(fused) -> None:
 
 
 def test_fusion_accuracy(fused) -> None:
+    # Measured at this scale (0.002, seed 7): person P 0.9992 R 0.9970, cluster F1 0.9891;
+    # enterprise 1.0 throughout; houses and vehicles 1.0.
     _, _, report = fused
     s = report.scores
     assert s["house"].cluster_f1 >= 0.99 and s["vehicle"].cluster_f1 >= 0.99
-    assert s["person"].pairwise_precision >= 0.99 and s["person"].pairwise_f1 >= 0.9
-    assert s["enterprise"].pairwise_precision >= 0.99 and s["enterprise"].pairwise_f1 >= 0.9
+    assert s["person"].pairwise_precision >= 0.998 and s["person"].pairwise_recall >= 0.995
+    assert s["person"].cluster_f1 >= 0.985
+    assert s["enterprise"].pairwise_precision >= 0.999 and s["enterprise"].pairwise_recall >= 0.999
+    assert s["enterprise"].cluster_f1 >= 0.997
+
+
+def test_property_rooms_are_placed(fused) -> None:
+    """The property registry's houses (a compound code and a room) get an address."""
+    lake, _, _ = fused
+    links = pl.read_parquet(lake / "master" / "house_links.parquet")
+    assert links.filter(pl.col("source") == "property_access/residents").height > 0
 
 
 def test_export_links(fused, tmp_path: Path) -> None:
