@@ -109,6 +109,9 @@ def fuse(
         "house": houses,
         "vehicle": prepare_vehicles(mentions["vehicle"]),
     }
+    # The search index reads the same standardized columns instead of preparing them again.
+    for entity, frame in prepared.items():
+        frame.write_parquet(out / f"{entity}_prepared.parquet")
     keyed: dict[str, pl.DataFrame] = {}
     # Enterprises first: the person ties follow the legal representatives' enterprises.
     for entity in ("enterprise", "person", "house", "vehicle"):

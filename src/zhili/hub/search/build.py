@@ -29,12 +29,6 @@ from zhili.hub.contracts import load_contracts
 from zhili.hub.graph import KEYED, build_relations, key_links
 from zhili.hub.pipeline.fuse import ENTITIES
 from zhili.hub.pipeline.mentions import extract_all
-from zhili.hub.pipeline.prepare import (
-    prepare_enterprises,
-    prepare_houses,
-    prepare_persons,
-    prepare_vehicles,
-)
 from zhili.hub.search.areas import house_areas, master_areas
 from zhili.hub.standardize import normalize_names
 
@@ -93,9 +87,14 @@ def _labels(entity: str, frame: pl.DataFrame, column: str) -> pl.DataFrame:
 def build_index(lake: Path, layout: DistrictLayout | None = None) -> IndexReport:
     report = IndexReport()
     master_dir = lake / "master"
-    missing = [e for e in ENTITIES if not (master_dir / f"{e}_links.parquet").exists()]
+    missing = [
+        f"{e}_{kind}.parquet"
+        for e in ENTITIES
+        for kind in ("links", "prepared")
+        if not (master_dir / f"{e}_{kind}.parquet").exists()
+    ]
     if missing:
-        raise FileNotFoundError(f"no links for {', '.join(missing)}: run `zhili fuse` first")
+        raise FileNotFoundError(f"{master_dir} lacks {', '.join(missing)}: run `zhili fuse` first")
     layout = layout or get_layout()
     clock = time.perf_counter()
 
@@ -111,17 +110,15 @@ def build_index(lake: Path, layout: DistrictLayout | None = None) -> IndexReport
     links = {e: pl.read_parquet(master_dir / f"{e}_links.parquet") for e in ALL_ENTITIES}
     lap("graph")
 
-    houses = prepare_houses(mentions["house"])
-    persons = _with_master(prepare_persons(mentions["person"], houses), links["person"])
-    enterprises = _with_master(
-        prepare_enterprises(mentions["enterprise"], persons), links["enterprise"]
-    )
+    prepared = {e: pl.read_parquet(master_dir / f"{e}_prepared.parquet") for e in ENTITIES}
+    persons = _with_master(prepared["person"], links["person"])
+    enterprises = _with_master(prepared["enterprise"], links["enterprise"])
     named = _ensure(mentions["enterprise"], "name")
     enterprises = enterprises.join(
         named.select(*_LINK_KEY, full_name=normalize_names(named["name"])), on=_LINK_KEY, how="left"
     )
-    houses = _with_master(houses, links["house"])
-    vehicles = _with_master(prepare_vehicles(mentions["vehicle"]), links["vehicle"])
+    houses = _with_master(prepared["house"], links["house"])
+    vehicles = _with_master(prepared["vehicle"], links["vehicle"])
     projects = _ensure(
         _with_master(mentions["project"], links["project"]), "id", "name", "lon", "lat"
     )
