@@ -161,6 +161,9 @@ RELATIONS: dict[str, Relation] = {
         ("person",), ("house", "enterprise"), "holds the power or water account of"
     ),
     "parent": Relation(("person",), ("person",), "mother or father of"),
+    # Implied by shared identifiers, not stated by a row (hub/graph/shared.py).
+    "household": Relation(("person",), ("person",), "in one hukou household (户号) with"),
+    "shared_phone": Relation(("person",), ("person",), "gives the same phone number as"),
     "guardian": Relation(("person",), ("person",), "guardian of"),
     "enrolment": Relation(("person",), ("school",), "is a student of"),
     "party": Relation(("person", "enterprise"), ("event",), "a party to, or the reporter of"),

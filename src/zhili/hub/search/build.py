@@ -26,7 +26,7 @@ import polars as pl
 
 from zhili.geo.layout import DistrictLayout, get_layout
 from zhili.hub.contracts import load_contracts
-from zhili.hub.graph import KEYED, build_relations, key_links
+from zhili.hub.graph import KEYED, build_relations, key_links, shared_identifier_relations
 from zhili.hub.pipeline.fuse import ENTITIES
 from zhili.hub.pipeline.mentions import extract_all
 from zhili.hub.search.areas import house_areas, master_areas
@@ -124,6 +124,10 @@ def build_index(lake: Path, layout: DistrictLayout | None = None) -> IndexReport
     )
     projects = projects.with_columns(name=normalize_names(projects["name"]))
     accounts = _ensure(_with_master(mentions["account"], links["account"]), "number")
+    households = _ensure(_with_master(mentions["person"], links["person"]), "household_number")
+    implied = shared_identifier_relations(master_dir, persons, households)
+    relations = pl.concat([relations, implied])
+    relations.write_parquet(master_dir / "relations.parquet")
     lap("standardize")
 
     keys = pl.concat(
