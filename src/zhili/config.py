@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     # Basemap tiles are off by default: a deployed district may be air-gapped.
     tile_url: str | None = None
     language: str = "zh-CN"
+    # DuckDB's memory for fusion and the search index; beyond it DuckDB spills to disk
+    # (its default, 80 % of the machine, let fusion at scale 1.0 grow past 18 GB).
+    duckdb_memory: str = "6GB"
 
 
 @lru_cache(maxsize=1)

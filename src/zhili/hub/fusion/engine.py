@@ -12,6 +12,7 @@ reusing the model on Spark is the tested path.
 from __future__ import annotations
 
 import logging
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ import polars as pl
 from splink import Linker
 from splink.backends.duckdb import DuckDBAPI
 
+from zhili.config import get_settings
 from zhili.hub.fusion.dialects import settings_for
 from zhili.hub.fusion.models import MODELS, EntityModel
 
@@ -49,6 +51,22 @@ class RunResult:
     seconds: float
 
 
+def connect_duckdb(path: str = ":memory:", ordered: bool = False) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection held to ZHILI_DUCKDB_MEMORY, spilling to a temporary directory.
+    `ordered`: keep insertion order (a table written sorted stays sorted); off, DuckDB
+    needs less memory."""
+    spill = Path(tempfile.gettempdir()) / "zhili-duckdb-spill"
+    spill.mkdir(parents=True, exist_ok=True)
+    return duckdb.connect(
+        path,
+        config={
+            "memory_limit": get_settings().duckdb_memory,
+            "temp_directory": str(spill),
+            "preserve_insertion_order": ordered,
+        },
+    )
+
+
 def _train(linker: Linker, model: EntityModel, seed: int) -> None:
     linker.training.estimate_probability_two_random_records_match(
         model.deterministic_rules, recall=model.deterministic_recall
@@ -70,7 +88,7 @@ def _run_duckdb(
     retrain: bool,
     seed: int,
 ) -> tuple[pl.DataFrame, int, bool]:
-    con = duckdb.connect()
+    con = connect_duckdb()
     try:
         db = DuckDBAPI(con)
         frames = [

@@ -26,6 +26,7 @@ import polars as pl
 
 from zhili.geo.layout import DistrictLayout, get_layout
 from zhili.hub.contracts import load_contracts
+from zhili.hub.fusion.engine import connect_duckdb
 from zhili.hub.graph import KEYED, build_relations, key_links, shared_identifier_relations
 from zhili.hub.pipeline.fuse import ENTITIES
 from zhili.hub.pipeline.mentions import extract_all
@@ -228,7 +229,7 @@ def _write(
 ) -> Path:
     tmp = path.with_suffix(".building")
     tmp.unlink(missing_ok=True)
-    con = duckdb.connect(str(tmp))
+    con = connect_duckdb(str(tmp), ordered=True)
     try:
         for name, frame in (("m", masters), ("k", keys), ("r", records), ("e", edges)):
             con.register(name, frame.to_arrow())
