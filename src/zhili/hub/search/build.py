@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,7 +29,7 @@ from zhili.geo.layout import DistrictLayout, get_layout
 from zhili.hub.contracts import load_contracts
 from zhili.hub.fusion.engine import connect_duckdb
 from zhili.hub.graph import KEYED, build_relations, key_links, shared_identifier_relations
-from zhili.hub.pipeline.fuse import ENTITIES
+from zhili.hub.pipeline.fuse import _PREFIX, ENTITIES
 from zhili.hub.pipeline.mentions import extract_all
 from zhili.hub.search.areas import house_areas, master_areas
 from zhili.hub.standardize import normalize_names
@@ -37,6 +38,11 @@ log = logging.getLogger(__name__)
 INDEX_FILE = "search.duckdb"
 ALL_ENTITIES = (*ENTITIES, *KEYED)
 _LINK_KEY = ["source", "record_id", "role"]
+_MASTER_PREFIX = {**_PREFIX, **{e: prefix for e, (_, prefix) in KEYED.items()}}
+
+
+def master_prefix(entity: str) -> str:
+    return _MASTER_PREFIX[entity]
 
 
 @dataclass
@@ -179,17 +185,21 @@ def build_index(lake: Path, layout: DistrictLayout | None = None) -> IndexReport
     masters = all_masters.join(areas, on=["entity", "master_id"], how="left").join(
         labels, on=["entity", "master_id"], how="left"
     )
-    records = pl.concat(
-        [
-            _with_master(mentions[e], links[e]).select(
+
+    def record_frames() -> Iterator[pl.DataFrame]:
+        """Each entity's source rows in turn, in master-id prefix order (MA, ME, MH, MJ, MP,
+        MV), so that appending them keeps the table sorted; each entity's mentions are let go
+        once written (at scale 1.0 they are the largest thing held)."""
+        for e in sorted(ALL_ENTITIES, key=master_prefix):
+            frame = _with_master(mentions.pop(e), links[e]).select(
                 "master_id",
                 pl.lit(e).alias("entity"),
                 *_LINK_KEY,
                 pl.struct(pl.exclude(*_LINK_KEY, "master_id")).struct.json_encode().alias("fields"),
             )
-            for e in ALL_ENTITIES
-        ]
-    )
+            report.records += frame.height
+            yield frame
+
     edge_cols = ["relation", "source", "record_id"]
     edges = pl.concat(
         [
@@ -211,12 +221,12 @@ def build_index(lake: Path, layout: DistrictLayout | None = None) -> IndexReport
     )
     lap("assemble")
 
-    report.path = _write(index_path(lake), masters, keys, records, edges)
+    report.path = _write(index_path(lake), masters, keys, record_frames(), edges)
     lap("write")
     report.masters = {
         e: int(n) for e, n in masters.group_by("entity").len().iter_rows() if e is not None
     }
-    report.keys, report.records, report.edges = keys.height, records.height, edges.height
+    report.keys, report.edges = keys.height, edges.height
     return report
 
 
@@ -224,14 +234,14 @@ def _write(
     path: Path,
     masters: pl.DataFrame,
     keys: pl.DataFrame,
-    records: pl.DataFrame,
+    records: Iterator[pl.DataFrame],
     edges: pl.DataFrame,
 ) -> Path:
     tmp = path.with_suffix(".building")
     tmp.unlink(missing_ok=True)
     con = connect_duckdb(str(tmp), ordered=True)
     try:
-        for name, frame in (("m", masters), ("k", keys), ("r", records), ("e", edges)):
+        for name, frame in (("m", masters), ("k", keys), ("e", edges)):
             con.register(name, frame.to_arrow())
         con.execute(
             "CREATE TABLE masters AS SELECT entity, master_id, label, area, n_records "
@@ -242,9 +252,16 @@ def _write(
             "FROM k ORDER BY kind, key_hash"
         )
         con.execute(
-            "CREATE TABLE records AS SELECT master_id, entity, source, record_id, role, fields "
-            "FROM r ORDER BY master_id, source, record_id"
+            "CREATE TABLE records (master_id VARCHAR, entity VARCHAR, source VARCHAR, "
+            "record_id VARCHAR, role VARCHAR, fields VARCHAR)"
         )
+        for frame in records:
+            con.register("r", frame.to_arrow())
+            con.execute(
+                "INSERT INTO records SELECT master_id, entity, source, record_id, role, fields "
+                "FROM r ORDER BY master_id, source, record_id"
+            )
+            con.unregister("r")
         con.execute(
             "CREATE TABLE edges AS SELECT master_id, relation, direction, other_entity, "
             "other_master, source, record_id FROM e ORDER BY master_id"
