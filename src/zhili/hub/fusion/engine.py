@@ -67,13 +67,71 @@ def connect_duckdb(path: str = ":memory:", ordered: bool = False) -> duckdb.Duck
     )
 
 
-def _train(linker: Linker, model: EntityModel, seed: int) -> None:
+def exact_u(tables: dict[str, pl.DataFrame], column: str) -> float | None:
+    """The chance that two random records, both with a `column` value, share it: what
+    random sampling estimates for an exact-match level, computed from the value counts.
+    (Two tables: the pairs across them.)"""
+    counts = [
+        t.select(pl.col(column).drop_nulls().value_counts(sort=False).struct.field("count"))
+        .to_series()
+        .cast(pl.Float64)
+        for t in tables.values()
+    ]
+    if len(counts) == 1:
+        m = float(counts[0].sum())
+        same = float((counts[0] * (counts[0] - 1)).sum())
+        return same / (m * (m - 1)) if m > 1 else None
+    a, b = (
+        t.select(pl.col(column).drop_nulls().value_counts(sort=False)).unnest(column)
+        for t in tables.values()
+    )
+    both = a.join(b, on=column, suffix="_r")
+    m = float(a["count"].sum()) * float(b["count"].sum())
+    same = float((both["count"].cast(pl.Float64) * both["count_r"].cast(pl.Float64)).sum())
+    return same / m if m else None
+
+
+def _train(
+    linker: Linker, model: EntityModel, seed: int, tables: dict[str, pl.DataFrame] | None = None
+) -> None:
     linker.training.estimate_probability_two_random_records_match(
         model.deterministic_rules, recall=model.deterministic_recall
     )
     linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=seed)
+    if tables is not None:
+        _exact_u_from_counts(linker, tables)
     for block in model.em_blocks:
         linker.training.estimate_parameters_using_expectation_maximisation(block)
+
+
+def _exact_u_from_counts(linker: Linker, tables: dict[str, pl.DataFrame]) -> None:
+    """Replace the sampled u of each comparison's first level, when it is an exact match on
+    one column, by its value computed from the value counts.
+
+    Random sampling sees 2 M pairs. At twin scale 1.0 (8 M distinct person tuples, 3.2 M
+    people) two random records share an ID number, a phone or an address about once in
+    10 M pairs: the sample holds none, the level's u is left unestimated, Splink falls back
+    to a default u (0.05 for a two-level comparison) and an exact ID or phone match weighs
+    almost nothing, so most cross-system pairs drop below the threshold. Counting is exact
+    and costs one group-by per column."""
+    for comparison in linker._settings_obj.comparisons:
+        levels = [lv for lv in comparison.comparison_levels if not lv.is_null_level]
+        if not levels or not levels[0]._is_exact_match:
+            continue
+        (column,) = levels[0]._exact_match_colnames
+        if any(column not in t.columns for t in tables.values()):
+            continue
+        u = exact_u(tables, column)
+        if u is None or u <= 0:
+            continue
+        sampled = levels[0]._u_probability
+        levels[0].u_probability = u
+        # Splink sets each level's u to the median of its recorded estimates when training
+        # ends: the count is the only record.
+        levels[0]._trained_u_probabilities = [
+            {"probability": u, "description": "exact, from value counts", "m_or_u": "u"}
+        ]
+        log.info("u of exact %s: %.3g (sampled: %s)", column, u, sampled)
 
 
 def _cluster_columns(model: EntityModel) -> list[str]:
@@ -98,7 +156,7 @@ def _run_duckdb(
         trained = retrain or not model_path.exists()
         if trained:
             linker = Linker(frames, model.settings, log_level="WARNING")
-            _train(linker, model, seed)
+            _train(linker, model, seed, tables)
             linker.misc.save_model_to_json(str(model_path), overwrite=True)
         else:
             settings = settings_for(model, model_path, "duckdb")
@@ -143,7 +201,12 @@ def run_model(
         from zhili.hub.fusion.spark import run_spark
 
         clusters, pairs, trained = run_spark(
-            model, tables, model_path, retrain=retrain, seed=seed, train=_train
+            model,
+            tables,
+            model_path,
+            retrain=retrain,
+            seed=seed,
+            train=lambda linker, m, s: _train(linker, m, s, tables),
         )
     else:
         clusters, pairs, trained = _run_duckdb(model, tables, model_path, retrain, seed)
