@@ -17,7 +17,9 @@ that the row's relations or exact keys point to.
 A tie never joins two masters that both carry an ID number (two different people by their
 IDs); it only attaches masters without one to a master with one, or to each other.
 
-Enterprises: a mention without a credit code (a utility account) at the canonical address of
+Enterprises: a master known only by a name (no code, no address in any of its records) to
+the one master with a credit code carrying that name (or its pinyin). A mention without a
+credit code (a utility account) at the canonical address of
 exactly one master enterprise with a credit code, under that enterprise's name or its legal
 representative's name (an individual business's account is in the operator's name), is that
 enterprise. Masters sharing a valid credit code are one. A master holding two valid credit
@@ -189,9 +191,10 @@ def tie_persons(
     # A landline (0571-…) is a household's or an office's, not a person's: it does not count.
     mobile = pl.col("phone").is_not_null() & ~pl.col("phone").str.starts_with("0")
     bare = pl.col("id_number").is_null() & pl.col("birth_date").is_null() & ~mobile
-    flagged = persons.with_columns(_bare=bare)
-    bare_clusters = flagged.group_by("cluster_id").agg(pl.col("_bare").all().alias("_all_bare"))
-    flagged = flagged.join(bare_clusters, on="cluster_id", how="left", maintain_order="left")
+    town = ["town"] if "town" in persons.columns else []
+    flagged = persons.select(
+        "cluster_id", "name", *town, _all_bare=bare.all().over("cluster_id")
+    ).filter(pl.col("name").is_not_null())
     edges.append(
         _one_candidate(
             flagged.filter(pl.col("_all_bare") & pl.col("name").is_not_null()),
@@ -226,10 +229,22 @@ def _relabel(records: pl.DataFrame, edges: list[pl.DataFrame], anchored: set[str
         {"cluster_id": list(roots), "_root": list(roots.values())},
         schema={"cluster_id": pl.Utf8, "_root": pl.Utf8},
     )
+    # Only the cluster ids are joined: the records' other columns are not copied.
+    relabelled = (
+        records.select("cluster_id")
+        .join(mapping, on="cluster_id", how="left", maintain_order="left")
+        .select(pl.coalesce("_root", "cluster_id"))
+        .to_series()
+    )
+    return records.with_columns(relabelled.alias("cluster_id"))
+
+
+def _by_row(n: int, values: pl.DataFrame, column: str) -> pl.Series:
+    """`values` (`_i`, `column`) spread over rows 0..n-1, null where absent."""
     return (
-        records.join(mapping, on="cluster_id", how="left", maintain_order="left")
-        .with_columns(cluster_id=pl.coalesce("_root", "cluster_id"))
-        .drop("_root")
+        pl.DataFrame({"_i": pl.int_range(n, eager=True, dtype=pl.UInt32)})
+        .join(values.select(pl.col("_i").cast(pl.UInt32), column), on="_i", how="left")
+        .sort("_i")[column]
     )
 
 
@@ -250,6 +265,24 @@ def tie_enterprises(enterprises: pl.DataFrame) -> pl.DataFrame:
         .select(pl.col("cluster_id").unique())
         .to_series()
     )
+    # A master known only by its name (no record with a code or an address: a social
+    # insurance employer, a court's party) is the one master with a credit code that carries
+    # that name. The model leaves these at a match probability near one half whatever the
+    # scale (an exact name is about as common among random pairs as the true pairs are), so
+    # it cannot be trusted to join them; a name two coded masters share joins neither.
+    coded = pl.col("cluster_id").is_in(anchored_ids.implode())
+    named_only = enterprises.filter(
+        (pl.col("credit_code").is_null() & pl.col("address").is_null()).all().over("cluster_id")
+    )
+    edges = [
+        _one_candidate(
+            named_only.filter(pl.col(key).is_not_null()),
+            enterprises.filter(coded & pl.col(key).is_not_null()),
+            [key],
+        )
+        for key in ("name_core", "name_core_pinyin")
+    ]
+    enterprises = _relabel(enterprises, edges, set(anchored_ids.to_list()))
     strong = enterprises.filter(pl.col("cluster_id").is_in(anchored_ids.implode()))
     names = pl.concat(
         [
@@ -268,11 +301,8 @@ def tie_enterprises(enterprises: pl.DataFrame) -> pl.DataFrame:
     moves = _one_candidate(weak.rename({"_i": "cluster_id"}), cands, ["address", "_name"]).select(
         pl.col("a").alias("_i"), pl.col("b").alias("_to")
     )
-    records = (
-        records.join(moves, on="_i", how="left")
-        .sort("_i")
-        .with_columns(cluster_id=pl.coalesce("_to", "cluster_id"))
-        .drop("_i", "_to")
+    records = records.drop("_i").with_columns(
+        cluster_id=pl.coalesce(_by_row(records.height, moves, "_to"), "cluster_id")
     )
     return _split_by_key(records, "credit_code", "code_valid", ("address", "town_code", "org_code"))
 
@@ -310,13 +340,9 @@ def _split_by_key(records: pl.DataFrame, key: str, valid: str, by: tuple[str, ..
         "_i", _code=pl.coalesce(*(f"_by_{col}" for col in by), "_big")
     )
     assigned = pl.concat([coded.select("_i", "_code"), picked])
-    return (
-        records.join(assigned, on="_i", how="left")
-        .sort("_i")
-        .with_columns(
-            cluster_id=pl.when(pl.col("_code").is_not_null())
-            .then(pl.format("{}:{}", "cluster_id", "_code"))
-            .otherwise("cluster_id")
-        )
-        .drop("_i", "_code")
+    code = _by_row(records.height, assigned, "_code")
+    return records.drop("_i").with_columns(
+        cluster_id=pl.when(code.is_not_null())
+        .then(pl.format("{}:{}", "cluster_id", code))
+        .otherwise("cluster_id")
     )
