@@ -26,6 +26,9 @@ class EntityModel:
     em_blocks: list[BlockingRuleCreator] = field(default_factory=list)
     predict_threshold: float = 0.5
     cluster_threshold: float = 0.9
+    # Columns the model only tests for equality (comparison and blocking): the caller may
+    # give them as integer codes, which DuckDB holds and compares for less.
+    exact_only: tuple[str, ...] = ()
 
 
 def _name_levels(column: str, phonetic: str) -> cl.CustomComparison:
@@ -86,6 +89,7 @@ def person_model() -> EntityModel:
         ],
         deterministic_recall=0.9,
         em_blocks=[block_on("name_pinyin", "birth_date"), block_on("id_number")],
+        exact_only=("address",),
     )
 
 

@@ -141,7 +141,7 @@ def tie_persons(
                 _one_candidate(reps.filter(weak_cluster), reps.filter(~weak_cluster), keys)
             )
             # Reps without an ID of one enterprise, the same name: one person among them.
-            weak = reps.filter(weak_cluster).select(*keys, "cluster_id")
+            weak = reps.filter(weak_cluster).select(*keys, "cluster_id").unique()
             edges.append(
                 weak.join(weak, on=keys, suffix="_b")
                 .filter(pl.col("cluster_id") != pl.col("cluster_id_b"))
@@ -149,7 +149,10 @@ def tie_persons(
             )
 
     # Callers by phone: a surname and a title, or no name at all.
-    with_phone = persons.filter(pl.col("phone").is_not_null())
+    # Narrow frames only: every full-width copy of 12.7 M person records costs gigabytes.
+    with_phone = persons.select("cluster_id", "phone", "name", "sex", "id_number").filter(
+        pl.col("phone").is_not_null()
+    )
     titled = pl.col("name").str.extract_groups(_TITLED)
     with_phone = with_phone.with_columns(
         _surname=titled.struct.field("1"),
@@ -215,6 +218,8 @@ def tie_persons(
                 ["name", "town"],
             )
         )
+        del strong, towns
+    del with_phone, named, callers, cands, flagged
     tied = _relabel(persons, edges, anchored)
     # Two valid ID numbers are two people (a father and son of one name at one house).
     return _split_by_key(tied, "id_number", "id_valid", ("phone", "address", "birth_date"))
@@ -291,7 +296,8 @@ def tie_enterprises(enterprises: pl.DataFrame) -> pl.DataFrame:
         ]
     ).drop_nulls()
     places = strong.select("cluster_id", "address").drop_nulls()
-    cands = places.join(names, on="cluster_id").unique()
+    # Distinct first: a big employer's thousands of rows would multiply out in the join.
+    cands = places.unique().join(names.unique(), on="cluster_id")
     # Record by record (not cluster by cluster): the model may have put an operator-named
     # account with a namesake's account, or with a different enterprise of the same operator.
     records = enterprises.with_row_index("_i")
