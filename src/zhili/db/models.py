@@ -1,6 +1,7 @@
 """Every operational table, imported in one place so metadata and migrations see them all."""
 
+from zhili.events import models as event_models
 from zhili.hub import models as hub_models
 from zhili.privacy import models as privacy_models
 
-__all__ = ["hub_models", "privacy_models"]
+__all__ = ["event_models", "hub_models", "privacy_models"]
