@@ -17,6 +17,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from zhili.config import data_dir, get_settings
+from zhili.events.cli import events_app
 from zhili.logging import setup_logging
 
 app = typer.Typer(help="Zhili (治理): a social-governance city brain.", no_args_is_help=True)
@@ -38,6 +39,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(hub_app, name="hub")
 app.add_typer(retention_app, name="retention")
 app.add_typer(export_app, name="export")
+app.add_typer(events_app, name="events")
 log = logging.getLogger("zhili")
 
 DataOpt = Annotated[

@@ -26,7 +26,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ValueError)
     async def _value(_request: Request, exc: ValueError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=400)
+        # Errors that know their status (409 a refused transition, 422 an unknown category).
+        return JSONResponse({"detail": str(exc)}, status_code=getattr(exc, "status", 400))
 
     @app.exception_handler(LookupError)
     async def _lookup(_request: Request, exc: LookupError) -> JSONResponse:

@@ -3,7 +3,7 @@ walks them (a router not listed here is not served)."""
 
 from __future__ import annotations
 
-from zhili.api import audit, auth, district, me, residents, search, users
+from zhili.api import audit, auth, district, events, me, residents, search, users
 
 ROUTERS = [
     district.router,
@@ -13,4 +13,5 @@ ROUTERS = [
     audit.router,
     users.router,
     search.router,
+    events.router,
 ]

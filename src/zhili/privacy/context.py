@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from sqlalchemy.orm import Session
 
 from zhili.privacy.actors import Actor
-from zhili.privacy.audit import AuditEntry, append, maybe_checkpoint
+from zhili.privacy.audit import AuditEntry, append, append_many, maybe_checkpoint
 from zhili.privacy.audit import keys as audit_keys
 from zhili.privacy.purpose import Purpose
 
@@ -68,4 +68,11 @@ class PrivacyContext:
         )
         append(session, entry, key=self.subject_key)
         # Periodically sign a Merkle checkpoint over the records since the last one.
+        maybe_checkpoint(session, self.signing_key, every=self.checkpoint_every)
+
+    def audit_many(self, session: Session, entries: list[AuditEntry]) -> None:
+        """Append a batch (one lock of the chain's head) inside the caller's transaction."""
+        if not entries:
+            return
+        append_many(session, entries, key=self.subject_key)
         maybe_checkpoint(session, self.signing_key, every=self.checkpoint_every)

@@ -12,6 +12,7 @@ from zhili.api import errors
 from zhili.api.routes import ROUTERS
 from zhili.db import database_url, make_engine, make_sessionmaker
 from zhili.db.migrate import upgrade
+from zhili.events.hub import build_event_hub
 from zhili.privacy.context import PrivacyContext
 from zhili.web.pages import home
 
@@ -24,6 +25,10 @@ def create_app(data: Path, db_url: str | None = None) -> FastAPI:
     app.state.engine = make_engine(url)
     app.state.sessions = make_sessionmaker(app.state.engine)
     app.state.privacy = PrivacyContext(keys_dir=app.state.data / "keys")
+    # The event hub's writer and escalation sweep run beside the server, stopped with it.
+    app.state.events = build_event_hub(app.state.data, app.state.sessions, app.state.privacy)
+    app.state.events.start()
+    app.router.on_shutdown.append(app.state.events.stop)
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)

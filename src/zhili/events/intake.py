@@ -1,0 +1,444 @@
+"""Intake: a report from any channel → a checked draft → written, routed, merged, dispatched.
+
+`prepare` checks the report and its author (authorization against the reported area);
+`write_batch` writes a batch of drafts in one transaction: idempotency, merging, routing,
+the first dispatch, deadlines, the reporter's first notification and the audit records.
+The HTTP intake groups concurrent requests into such batches (writer.py), so one commit
+serves many acknowledgements and nothing is acknowledged before it is committed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from zhili.events import lifecycle as L
+from zhili.events.categories import Category, tree
+from zhili.events.merging import Candidate, find_incident
+from zhili.events.models import Event, EventAction, EventNotification, EventTimer
+from zhili.events.notify import reporter_recipients, rows_for_state, state_message
+from zhili.events.runtime import HubState
+from zhili.events.schemas import EventIn
+from zhili.events.timers import open_timers
+from zhili.privacy.actors import Actor
+from zhili.privacy.audit import AuditEntry
+from zhili.privacy.context import PrivacyContext
+from zhili.privacy.policy import Forbidden, NotFound, Resource, authorize
+
+# Which permission each channel's author needs.
+CHANNEL_ACTION = {
+    "grid": "event.report",
+    "staff": "event.report",
+    "citizen": "event.report",
+    "hotline": "event.report",
+    "department": "event.push",
+    "device": "device.report",
+    "open311": "open311.submit",
+    "model": "event.raise",
+}
+
+
+class LocationError(ValueError):
+    status = 422
+
+
+@dataclass
+class Draft:
+    payload: EventIn
+    category: Category
+    channel: str
+    area_code: str
+    actor: Actor
+    reporter_person: str | None
+    idempotency_key: str | None
+    token: str | None = None
+
+
+@dataclass
+class Outcome:
+    id: int
+    code: str
+    state: str
+    level: str
+    department: str
+    created: bool  # False: an idempotent retry answered with the event it made before
+    incident_code: str | None = None
+    worker_id: int | None = None
+    due_at: dt.datetime | None = None
+    token: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.code,
+            "state": self.state,
+            "level": self.level,
+            "department": self.department,
+            "incident": self.incident_code,
+            "worker_id": self.worker_id,
+            "due_at": self.due_at.isoformat() + "Z" if self.due_at else None,
+            "created": self.created,
+        }
+
+
+def prepare(
+    state: HubState,
+    actor: Actor,
+    payload: EventIn,
+    channel: str,
+    idempotency_key: str | None = None,
+) -> Draft:
+    """Check a report: its category, its place (inside the district and the author's scope)."""
+    category = tree().get(payload.category)
+    area = payload.area_code
+    if payload.lon is not None and payload.lat is not None:
+        grid = state.locate(payload.lon, payload.lat)
+        if grid is None:
+            raise LocationError(f"({payload.lon}, {payload.lat}) lies outside the district")
+        if area is None or grid.startswith(area):
+            area = grid  # the point is more precise than a larger area
+    elif (payload.lon is None) != (payload.lat is None):
+        raise LocationError("give both lon and lat, or neither")
+    if area is None:
+        raise LocationError("an event needs a location: lon and lat, or an area_code")
+    if not state.known_area(area):
+        raise LocationError(f"unknown area code {area}")
+    if channel == "open311" and not category.public:
+        raise LocationError(f"{category.code} is not open to public reports")
+    action = CHANNEL_ACTION[channel]
+    try:
+        authorize(actor, action, Resource(kind="event", area=area))
+    except NotFound as exc:  # a report names its own place: say why, nothing is probed
+        raise Forbidden(f"{area} lies outside your area {actor.scope or '(none)'}") from exc
+    if idempotency_key is not None and not (1 <= len(idempotency_key) <= 128):
+        raise ValueError("Idempotency-Key must have 1 to 128 characters")
+    return Draft(
+        payload=payload,
+        category=category,
+        channel=channel,
+        area_code=area,
+        actor=actor,
+        reporter_person=actor.person_id if actor.role == "citizen" else None,
+        idempotency_key=idempotency_key,
+        token=uuid.uuid4().hex if channel == "open311" else None,
+    )
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _existing(session: Session, drafts: list[Draft]) -> dict[tuple[str, str], Outcome]:
+    keys = [(d.actor.id, d.idempotency_key) for d in drafts if d.idempotency_key]
+    if not keys:
+        return {}
+    rows = session.execute(
+        select(Event).where(Event.idempotency_key.in_([k for _, k in keys]))
+    ).scalars()
+    wanted = set(keys)
+    found: dict[tuple[str, str], Outcome] = {}
+    for e in rows:
+        k = (e.reporter_actor, e.idempotency_key or "")
+        if k in wanted:
+            found[k] = _outcome(session, e, created=False)
+    return found
+
+
+def _outcome(session: Session, e: Event, created: bool) -> Outcome:
+    incident = None
+    if e.incident_id is not None:
+        incident = session.scalar(select(Event.code).where(Event.id == e.incident_id))
+    return Outcome(
+        e.id,
+        e.code,
+        e.state,
+        e.level,
+        e.department,
+        created,
+        incident,
+        e.worker_id,
+        e.due_at,
+        e.token,
+    )
+
+
+def write_batch(
+    session: Session,
+    state: HubState,
+    ctx: PrivacyContext,
+    drafts: list[Draft],
+    now: dt.datetime | None = None,
+) -> list[Outcome]:
+    """Write the drafts in the session's transaction (the caller commits); one outcome each."""
+    now = now or _now()
+    book = state.book(session)
+    results: list[Outcome | None] = [None] * len(drafts)
+    known = _existing(session, drafts)
+    seen: dict[tuple[str, str], int] = {}
+    plan: list[dict[str, Any]] = []  # new events, in order
+    plan_of: list[int] = []  # draft index of each planned event
+    merges: list[tuple[int, Candidate]] = []  # planned index -> incident
+    pending: list[Candidate] = []
+    for i, d in enumerate(drafts):
+        if d.idempotency_key:
+            k = (d.actor.id, d.idempotency_key)
+            if k in known:
+                results[i] = known[k]
+                continue
+            if k in seen:
+                continue  # answered below with the first one's outcome
+            seen[k] = i
+        p = d.payload
+        crowd = state.crowd
+        level = book.start_level(d.category.code)
+        lifted = crowd.level_for(p.crowd_size)
+        if lifted and L.level_index(lifted) > L.level_index(level):
+            level = lifted
+        severity = max(p.severity or 1, crowd.severity_for(p.crowd_size))
+        if d.category.deadline_class == "emergency":
+            severity = max(severity, 2)
+        incident = find_incident(
+            session, state.merge, d.category.family, d.area_code, p.lon, p.lat, now, pending
+        )
+        rule = book.rule(d.category.code, level)
+        row = {
+            "code": "tmp" + uuid.uuid4().hex[:20],
+            "category": d.category.code,
+            "family": d.category.family,
+            "channel": d.channel,
+            "state": L.RECEIVED,
+            "severity": severity,
+            "crowd_size": p.crowd_size,
+            "level": level,
+            "department": rule.department,
+            "area_code": d.area_code,
+            "lon": p.lon,
+            "lat": p.lat,
+            "address": p.address,
+            "title": p.title or d.category.zh,
+            "description": p.description,
+            "reporter_actor": d.actor.id,
+            "reporter_person": d.reporter_person,
+            "reporter_name": p.reporter_name,
+            "reporter_contact": p.reporter_contact,
+            "external_id": p.external_id,
+            "idempotency_key": d.idempotency_key,
+            "incident_id": None,
+            "worker_id": None,
+            "entities": [e.model_dump() for e in p.entities] if p.entities else None,
+            "rule_version": book.version,
+            "deadline_hours": rule.deadline_hours,
+            "reported_at": (p.reported_at.replace(tzinfo=None) if p.reported_at else now),
+            "created_at": now,
+            "updated_at": now,
+            "dispatched_at": None,
+            "completed_at": None,
+            "due_at": now + dt.timedelta(hours=rule.deadline_hours),
+            "overdue": False,
+            "rating": None,
+            "token": d.token,
+        }
+        if incident is not None:
+            row["state"] = L.DUPLICATE
+            row["due_at"] = None
+            merges.append((len(plan), incident))
+        else:
+            pending.append(
+                Candidate(None, d.category.family, d.area_code, p.lon, p.lat, now, len(plan))
+            )
+            if level in ("grid", "village"):
+                choice = state.dispatcher.nearest(d.area_code, p.lon, p.lat)
+                if choice is not None:
+                    row["state"] = L.DISPATCHED
+                    row["worker_id"] = choice.worker_id
+                    row["dispatched_at"] = now
+        plan.append(row)
+        plan_of.append(i)
+    if plan:
+        ids = list(
+            session.scalars(insert(Event).returning(Event.id, sort_by_parameter_order=True), plan)
+        )
+        for row, new_id in zip(plan, ids, strict=True):
+            row["id"] = new_id
+            row["code"] = f"E{new_id:08d}"
+        session.execute(update(Event), [{"id": r["id"], "code": r["code"]} for r in plan])
+        _timeline_and_timers(session, state, book, plan, merges, now)
+        _notifications(session, plan, now)
+        ctx.audit_many(
+            session,
+            [
+                AuditEntry(
+                    actor_id=drafts[plan_of[j]].actor.id,
+                    actor_role=drafts[plan_of[j]].actor.role,
+                    actor_department=drafts[plan_of[j]].actor.department,
+                    action=CHANNEL_ACTION[drafts[plan_of[j]].channel],
+                    resource=f"event:{r['code']}",
+                    result_count=1,
+                )
+                for j, r in enumerate(plan)
+            ],
+        )
+    incident_code: dict[int, str] = {}
+    for j, cand in merges:
+        target_id = plan[cand.batch_index]["id"] if cand.id is None else cand.id
+        plan[j]["incident_id"] = target_id
+        incident_code[j] = _merge_into(session, state, ctx, target_id, plan[j], now)
+    for j, row in enumerate(plan):
+        results[plan_of[j]] = Outcome(
+            row["id"],
+            row["code"],
+            row["state"],
+            row["level"],
+            row["department"],
+            True,
+            incident_code.get(j),
+            row["worker_id"],
+            row["due_at"],
+            row["token"],
+        )
+    for i, d in enumerate(drafts):  # in-batch retries share the first one's outcome
+        if results[i] is None and d.idempotency_key:
+            first = results[seen[(d.actor.id, d.idempotency_key)]]
+            assert first is not None
+            results[i] = Outcome(**{**first.__dict__, "created": False})
+    return [r for r in results if r is not None]
+
+
+def _timeline_and_timers(
+    session: Session, state: HubState, book, plan, merges, now: dt.datetime
+) -> None:
+    merged = {j for j, _ in merges}
+    actions, timers = [], []
+    for j, r in enumerate(plan):
+        actions.append(
+            {
+                "event_id": r["id"],
+                "at": now,
+                "actor": r["reporter_actor"],
+                "action": "report",
+                "from_state": None,
+                "to_state": L.RECEIVED,
+                "level": r["level"],
+                "department": r["department"],
+                "note": f"channel {r['channel']}",
+            }
+        )
+        if j in merged:
+            continue
+        if r["state"] == L.DISPATCHED:
+            actions.append(
+                {
+                    "event_id": r["id"],
+                    "at": now,
+                    "actor": "system:dispatch",
+                    "action": "dispatch",
+                    "from_state": L.RECEIVED,
+                    "to_state": L.DISPATCHED,
+                    "level": r["level"],
+                    "department": r["department"],
+                    "note": f"nearest on-duty worker {r['worker_id']}",
+                }
+            )
+        rule = book.rule(r["category"], r["level"])
+        timers += open_timers(r["id"], r["level"], rule, now, dispatched=r["state"] == L.DISPATCHED)
+    session.execute(insert(EventAction), actions)
+    if timers:
+        session.execute(insert(EventTimer), timers)
+
+
+def _notifications(session: Session, plan, now: dt.datetime) -> None:
+    rows = []
+    for r in plan:
+        if r["state"] == L.DUPLICATE:
+            continue  # told once the merge is written, with the incident's code
+        msg = state_message(r["code"], r["state"], r["department"], r["level"])
+        rows += rows_for_state(
+            r["id"],
+            reporter_recipients(r["reporter_actor"], r["reporter_person"]),
+            r["state"],
+            msg,
+            now,
+        )
+        if r["worker_id"] is not None:
+            rows += rows_for_state(
+                r["id"],
+                [f"worker:{r['worker_id']}"],
+                r["state"],
+                f"新任务 {r['code']}：{r['title']}",
+                now,
+                "dispatch",
+            )
+        else:
+            rows += rows_for_state(
+                r["id"],
+                [f"dept:{r['department']}"],
+                r["state"],
+                f"新事件 {r['code']}：{r['title']}",
+                now,
+                "dispatch",
+            )
+    if rows:
+        session.execute(insert(EventNotification), rows)
+
+
+def _merge_into(
+    session: Session,
+    state: HubState,
+    ctx: PrivacyContext,
+    incident_id: int,
+    report: dict,
+    now: dt.datetime,
+) -> str:
+    """Attach a report to its incident; the incident's severity and crowd follow the latest
+    report, and a larger crowd lifts its level at once."""
+    from zhili.events.workflow import escalate_to  # late: workflow imports intake's helpers
+
+    incident = session.get(Event, incident_id)
+    assert incident is not None
+    session.execute(update(Event).where(Event.id == report["id"]).values(incident_id=incident_id))
+    session.add(
+        EventAction(
+            event_id=incident_id,
+            at=now,
+            actor=report["reporter_actor"],
+            action="merge",
+            from_state=incident.state,
+            to_state=incident.state,
+            level=incident.level,
+            department=incident.department,
+            note=f"report {report['code']} merged (crowd {report['crowd_size'] or '-'})",
+        )
+    )
+    session.add(
+        EventNotification(
+            event_id=report["id"],
+            recipient=report["reporter_actor"],
+            at=now,
+            kind="state",
+            state=L.DUPLICATE,
+            message=f"您反映的事项已并入事件 {incident.code} 一并处理",
+        )
+    )
+    if report["crowd_size"] is not None:
+        incident.crowd_size = report["crowd_size"]
+    if report["severity"] != incident.severity:
+        incident.severity = report["severity"]
+    incident.updated_at = now
+    target = report["level"]
+    if L.level_index(target) > L.level_index(incident.level):
+        escalate_to(
+            session,
+            state,
+            incident,
+            target,
+            "system:merge",
+            now,
+            f"规模升级：最新报告人数 {report['crowd_size']}",
+        )
+    session.flush()
+    return incident.code
