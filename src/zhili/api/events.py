@@ -186,7 +186,12 @@ async def attach(
         raise ValueError("a photo may have at most 10 MB")
     if not data:
         raise ValueError("the file is empty")
-    perm = "event.handle" if "event.handle" in _allowed(current) else "event.report"
+    # Handlers attach to events in their area, citizens to their own, reporters in their area.
+    allowed = _allowed(current)
+    perm = next(
+        (p for p in ("event.handle", "event.read_own", "event.report") if p in allowed),
+        "event.handle",
+    )
     e = load_event(session, current, code, perm)
     digest = hashlib.sha256(data).hexdigest()
     path = _attachment_path(request, digest)
