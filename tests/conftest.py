@@ -84,9 +84,13 @@ def server(data_dir: Path, hub_lake: Path) -> Iterator[str]:
     subprocess.run(
         [*cli, "users", "demo", "--data", str(data_dir)], check=True, capture_output=True
     )
+    subprocess.run(
+        [*cli, "events", "load-workers", "--data", str(data_dir)], check=True, capture_output=True
+    )
     port = _free_port()
     proc = subprocess.Popen(
         [*cli, "serve", "--data", str(data_dir), "--port", str(port)],
+        env={**os.environ, "ZHILI_ESCALATION_SECONDS": "2"},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )

@@ -32,10 +32,28 @@ class Example:
     inside: Callable[..., tuple[str, dict]]
     outside: Callable[..., tuple[str, dict]] | None = None
     out_is_empty_list: bool = False  # lists answer outside scope with no rows, not 404
+    action: str | None = None  # the permission this example needs, where the path decides it
+    outside_status: int = 404  # a report about a place outside one's area: 403 with why
 
 
 def _home_area(c) -> str:
     return c.scope or "330110010248001"
+
+
+XIECUN_GRID = "330110010248001"  # inside every area-scoped demo account's scope
+LINPING_GRID = "330110001001001"
+# Events the matrix acts on, made once per session (see the matrix_events fixture).
+EVENTS: dict[str, str] = {}
+
+
+def _event_for(c) -> str:
+    return EVENTS["citizen" if c.role == "citizen" else "xiecun"]
+
+
+def _seed_rules() -> list[dict]:
+    from zhili.events.routing import seed_rules
+
+    return [r.__dict__ for r in seed_rules()]
 
 
 EXAMPLES: dict[str, Example] = {
@@ -82,9 +100,69 @@ EXAMPLES: dict[str, Example] = {
             {"json": {"name": f"key_{c.role}", "role": "open311_client", "scope": "330110"}},
         )
     ),
+    "GET /api/event-categories": Example(lambda c, r: ("/api/event-categories", {})),
+    "POST /api/events": Example(
+        lambda c, r: (
+            "/api/events",
+            {"json": {"category": "urban.posters", "area_code": _home_area(c)}},
+        ),
+        lambda c, r: (
+            "/api/events",
+            {"json": {"category": "urban.posters", "area_code": LINPING_GRID}},
+        ),
+        outside_status=403,
+    ),
+    "GET /api/events": Example(
+        lambda c, r: ("/api/events", {"params": {"limit": 5}}),
+        lambda c, r: ("/api/events", {"params": {"area": LINPING}}),
+        out_is_empty_list=True,
+    ),
+    "GET /api/events/{code}": Example(
+        lambda c, r: (f"/api/events/{_event_for(c)}", {}),
+        lambda c, r: (f"/api/events/{EVENTS['linping' if c.role != 'citizen' else 'xiecun']}", {}),
+    ),
+    "POST /api/events/{code}/actions/{action}": Example(
+        lambda c, r: (
+            f"/api/events/{_event_for(c)}/actions/{'rate' if c.role == 'citizen' else 'note'}",
+            {"json": {"note": "矩阵测试", **({"rating": 5} if c.role == "citizen" else {})}},
+        ),
+        lambda c, r: (
+            f"/api/events/{EVENTS['xiecun']}/actions/rate"
+            if c.role == "citizen"
+            else f"/api/events/{EVENTS['linping']}/actions/note",
+            {"json": {"note": "x", **({"rating": 1} if c.role == "citizen" else {})}},
+        ),
+        action="event.handle|event.rate",
+    ),
+    "POST /api/events/{code}/attachments": Example(
+        lambda c, r: (
+            f"/api/events/{_event_for(c)}/attachments",
+            {"files": {"file": ("p.png", b"\x89PNG\r\n\x1a\n matrix", "image/png")}},
+        ),
+        lambda c, r: (
+            f"/api/events/{EVENTS['linping']}/attachments",
+            {"files": {"file": ("p.png", b"\x89PNG\r\n\x1a\n matrix", "image/png")}},
+        ),
+    ),
+    "GET /api/events/{code}/attachments/{attachment_id}": Example(
+        lambda c, r: (f"/api/events/{_event_for(c)}/attachments/999999", {}),
+    ),
+    "GET /api/event-stats": Example(lambda c, r: ("/api/event-stats", {"params": {"by": "town"}})),
+    "GET /api/routing/rules": Example(lambda c, r: ("/api/routing/rules", {})),
+    "PUT /api/routing/rules": Example(
+        lambda c, r: ("/api/routing/rules", {"json": {"note": "矩阵测试", "rules": _seed_rules()}})
+    ),
+    "GET /api/me/notifications": Example(lambda c, r: ("/api/me/notifications", {})),
+    "POST /api/workers/me/position": Example(
+        lambda c, r: ("/api/workers/me/position", {"json": {"lon": 120.03, "lat": 30.38}})
+    ),
 }
 # Admin routes aimed at a user id that does not exist answer 404 once allowed.
-NOT_FOUND_WHEN_ALLOWED = {"POST /api/users/{user_id}/role", "POST /api/users/{user_id}/unlock"}
+NOT_FOUND_WHEN_ALLOWED = {
+    "POST /api/users/{user_id}/role",
+    "POST /api/users/{user_id}/unlock",
+    "GET /api/events/{code}/attachments/{attachment_id}",
+}
 
 
 def api_routes() -> list[str]:
@@ -116,18 +194,54 @@ def expected(role: str, action: str) -> str:
     return "denied"
 
 
+@pytest.fixture(scope="session")
+def matrix_events(server: str, callers) -> dict[str, str]:
+    """An event in 谢村 (inside every area-scoped account), one in 临平 (outside all but the
+    district's), and the demo citizen's own, taken to the point where it can be rated."""
+    commander = callers["district_commander"]
+    for name, area in (("xiecun", XIECUN_GRID), ("linping", LINPING_GRID)):
+        r = commander.request(
+            server,
+            "POST",
+            "/api/events",
+            json={"category": "wages.arrears", "area_code": area, "description": "矩阵"},
+        )
+        assert r.status_code == 201, r.text
+        EVENTS[name] = r.json()["id"]
+    r = callers["citizen"].request(
+        server,
+        "POST",
+        "/api/events",
+        own=True,
+        json={"category": "services.property", "area_code": XIECUN_GRID},
+    )
+    assert r.status_code == 201, r.text
+    EVENTS["citizen"] = code = r.json()["id"]
+    steps = [("accept", {}), ("reply", {"note": "已处理"}), ("supervise", {}), ("close", {})]
+    if r.json()["state"] == "received":
+        steps.insert(0, ("dispatch", {}))
+    for action, body in steps:
+        r = commander.request(server, "POST", f"/api/events/{code}/actions/{action}", json=body)
+        assert r.status_code == 200, (action, r.text)
+    return EVENTS
+
+
 @pytest.mark.parametrize("route", sorted(EXAMPLES))
-def test_matrix(route: str, server: str, callers, residents) -> None:
+def test_matrix(route: str, server: str, callers, residents, matrix_events) -> None:
     method, _, _ = route.partition(" ")
-    action = deps.ROUTE_ACTIONS[route]
     example = EXAMPLES[route]
+    action = example.action or deps.ROUTE_ACTIONS[route]
     for role, caller in callers.items():
         if route == "POST /api/auth/logout":
             continue  # logging out would end the session the other routes need; tested below
         want = expected(role, action)
         path, kw = example.inside(caller, residents)
         r = caller.request(
-            server, method, path, own=role == "citizen" and "residents/" in path, **kw
+            server,
+            method,
+            path,
+            own=role == "citizen" and ("residents/" in path or "events/" in path),
+            **kw,
         )
         where = f"{role} {route} (inside)"
         if want == "denied":
@@ -152,7 +266,9 @@ def test_matrix(route: str, server: str, callers, residents) -> None:
                 rows = body["items"] if "items" in body else body["results"]
                 assert r.status_code == 200 and rows == [], f"{where}: {r.text[:200]}"
             else:
-                assert r.status_code == 404, f"{where}: {r.status_code} {r.text[:200]}"
+                assert r.status_code == example.outside_status, (
+                    f"{where}: {r.status_code} {r.text[:200]}"
+                )
 
 
 def test_logout_ends_the_session(server: str, accounts) -> None:
