@@ -3,7 +3,7 @@ walks them (a router not listed here is not served)."""
 
 from __future__ import annotations
 
-from zhili.api import audit, auth, district, events, me, residents, search, users
+from zhili.api import audit, auth, district, events, me, open311, residents, search, users
 
 ROUTERS = [
     district.router,
@@ -14,4 +14,5 @@ ROUTERS = [
     users.router,
     search.router,
     events.router,
+    open311.router,
 ]
