@@ -88,10 +88,13 @@ def server(data_dir: Path, hub_lake: Path) -> Iterator[str]:
         [*cli, "events", "load-workers", "--data", str(data_dir)], check=True, capture_output=True
     )
     port = _free_port()
+    # The log goes to a file: a pipe nobody reads fills up and blocks the server.
+    log_path = data_dir / "server.log"
+    log = log_path.open("ab")
     proc = subprocess.Popen(
         [*cli, "serve", "--data", str(data_dir), "--port", str(port)],
         env={**os.environ, "ZHILI_ESCALATION_SECONDS": "2"},
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
@@ -103,10 +106,15 @@ def server(data_dir: Path, hub_lake: Path) -> Iterator[str]:
         except httpx.TransportError:
             time.sleep(0.3)
         if proc.poll() is not None:
-            raise RuntimeError(proc.stdout.read().decode() if proc.stdout else "server exited")
+            raise RuntimeError(log_path.read_text("utf-8", "replace")[-4000:] or "server exited")
     else:
         proc.kill()
         raise RuntimeError("server did not start within 90 s")
     yield url
     proc.terminate()
-    proc.wait(timeout=10)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+    log.close()

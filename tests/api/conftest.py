@@ -37,7 +37,8 @@ class Caller:
     def request(
         self, base: str, method: str, path: str, *, own: bool = False, unmask: bool = False, **kw
     ) -> httpx.Response:
-        r = httpx.request(method, base + path, headers=self.headers, timeout=30, **kw)
+        headers = {**self.headers, **kw.pop("headers", {})}  # extra headers add to the login
+        r = httpx.request(method, base + path, headers=headers, timeout=30, **kw)
         self.responses += 1
         if not (own or unmask):
             body = r.text

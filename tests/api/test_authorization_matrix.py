@@ -34,6 +34,7 @@ class Example:
     out_is_empty_list: bool = False  # lists answer outside scope with no rows, not 404
     action: str | None = None  # the permission this example needs, where the path decides it
     outside_status: int = 404  # a report about a place outside one's area: 403 with why
+    anonymous_status: int = 401  # Open311 answers a missing api_key with 403 (its spec)
 
 
 def _home_area(c) -> str:
@@ -152,6 +153,25 @@ EXAMPLES: dict[str, Example] = {
     "PUT /api/routing/rules": Example(
         lambda c, r: ("/api/routing/rules", {"json": {"note": "矩阵测试", "rules": _seed_rules()}})
     ),
+    "GET /open311/v2/discovery.{format}": Example(lambda c, r: ("/open311/v2/discovery.json", {})),
+    "GET /open311/v2/services.{format}": Example(lambda c, r: ("/open311/v2/services.xml", {})),
+    "GET /open311/v2/services/{service_code}.{format}": Example(
+        lambda c, r: ("/open311/v2/services/urban.posters.json", {})
+    ),
+    "GET /open311/v2/requests.{format}": Example(lambda c, r: ("/open311/v2/requests.json", {})),
+    "GET /open311/v2/requests/{service_request_id}.{format}": Example(
+        lambda c, r: ("/open311/v2/requests/E99999999.json", {})
+    ),
+    "GET /open311/v2/tokens/{token}.{format}": Example(
+        lambda c, r: ("/open311/v2/tokens/none.json", {})
+    ),
+    "POST /open311/v2/requests.{format}": Example(
+        lambda c, r: (
+            "/open311/v2/requests.json",
+            {"data": {"service_code": "urban.posters", "address_id": XIECUN_GRID}},
+        ),
+        anonymous_status=403,
+    ),
     "GET /api/me/notifications": Example(lambda c, r: ("/api/me/notifications", {})),
     "POST /api/workers/me/position": Example(
         lambda c, r: ("/api/workers/me/position", {"json": {"lon": 120.03, "lat": 30.38}})
@@ -162,6 +182,8 @@ NOT_FOUND_WHEN_ALLOWED = {
     "POST /api/users/{user_id}/role",
     "POST /api/users/{user_id}/unlock",
     "GET /api/events/{code}/attachments/{attachment_id}",
+    "GET /open311/v2/requests/{service_request_id}.{format}",
+    "GET /open311/v2/tokens/{token}.{format}",
 }
 
 
@@ -245,7 +267,7 @@ def test_matrix(route: str, server: str, callers, residents, matrix_events) -> N
         )
         where = f"{role} {route} (inside)"
         if want == "denied":
-            assert r.status_code == (401 if role == "anonymous" else 403), (
+            assert r.status_code == (example.anonymous_status if role == "anonymous" else 403), (
                 f"{where}: {r.status_code} {r.text[:200]}"
             )
             continue

@@ -36,7 +36,7 @@ from zhili.events.schemas import EventIn
 from zhili.geo import DistrictLayout
 from zhili.privacy.actors import Actor
 from zhili.privacy.identity import AuthError, resolve_api_key, resolve_token
-from zhili.privacy.masking import mask_id, mask_name, mask_phone
+from zhili.privacy.masking import mask_text
 from zhili.privacy.policy import AuthorizationError, NotAuthenticated, can
 
 log = logging.getLogger(__name__)
@@ -299,23 +299,9 @@ def areas_of(layout: DistrictLayout) -> Areas:
     return found
 
 
-_ID_NUMBER = re.compile(r"(?<![\dA-Za-z])\d{17}[\dXx](?![\dA-Za-z])")
-_MOBILE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}(?!\d)")
-_LANDLINE = re.compile(r"(?<!\d)0\d{2,3}[- ]?\d{7,8}(?!\d)")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-
-
 def scrub(text: str | None, e: Event | None = None) -> str | None:
     """Public text without ID numbers, phones, e-mail addresses or the reporter's name."""
-    if not text:
-        return text
-    text = _ID_NUMBER.sub(lambda m: mask_id(m.group()) or "", text)
-    text = _MOBILE.sub(lambda m: mask_phone(m.group()) or "", text)
-    text = _LANDLINE.sub("****", text)
-    text = _EMAIL.sub("****", text)
-    if e is not None and e.reporter_name and len(e.reporter_name) >= 2:
-        text = text.replace(e.reporter_name, mask_name(e.reporter_name) or "")
-    return text
+    return mask_text(text, (e.reporter_name,) if e is not None else ())
 
 
 def _notice(department: str, hours: float, lang: str) -> str:

@@ -16,7 +16,7 @@ from zhili.events.models import Event, EventAction, EventAttachment, EventNotifi
 from zhili.events.workflow import load_event
 from zhili.privacy.actors import Actor
 from zhili.privacy.context import PrivacyContext
-from zhili.privacy.masking import mask_name, mask_phone
+from zhili.privacy.masking import mask_name, mask_phone, mask_text
 from zhili.privacy.policy import authorize, can
 from zhili.privacy.scope import scope_condition
 
@@ -61,7 +61,8 @@ def detail(session: Session, e: Event, own: bool, lang: str = "zh") -> dict[str,
     )
     merged = session.scalars(select(Event.code).where(Event.incident_id == e.id)).all()
     out |= {
-        "description": e.description,
+        # Staff see identifiers written into the text masked, like every other field.
+        "description": e.description if own else mask_text(e.description, (e.reporter_name,)),
         "address": e.address,
         "incident": incident,
         "merged_reports": list(merged),
@@ -81,7 +82,7 @@ def detail(session: Session, e: Event, own: bool, lang: str = "zh") -> dict[str,
                 "to": a.to_state,
                 "level": a.level,
                 "department": a.department,
-                "note": a.note,
+                "note": a.note if own else mask_text(a.note, (e.reporter_name,)),
             }
             for a in session.scalars(
                 select(EventAction).where(EventAction.event_id == e.id).order_by(EventAction.id)

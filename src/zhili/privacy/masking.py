@@ -57,3 +57,24 @@ def mask_record(record: dict, fields: dict[str, str] | None = None) -> dict:
         if column in out:
             out[column] = MASKERS[kind](out[column])
     return out
+
+
+# Identifiers inside free text (descriptions, notes): people write them in.
+_ID_IN_TEXT = re.compile(r"(?<![\dA-Za-z])\d{17}[\dXx](?![\dA-Za-z])")
+_MOBILE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}(?!\d)")
+_LANDLINE_IN_TEXT = re.compile(r"(?<!\d)0\d{2,3}[- ]?\d{7,8}(?!\d)")
+_EMAIL_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def mask_text(text: str | None, names: tuple[str | None, ...] = ()) -> str | None:
+    """Free text with ID numbers, phones and e-mail addresses masked, and the given names."""
+    if not text:
+        return text
+    text = _ID_IN_TEXT.sub(lambda m: mask_id(m.group()) or "", text)
+    text = _MOBILE_IN_TEXT.sub(lambda m: mask_phone(m.group()) or "", text)
+    text = _LANDLINE_IN_TEXT.sub("****", text)
+    text = _EMAIL_IN_TEXT.sub("****", text)
+    for name in names:
+        if name and len(name) >= 2:
+            text = text.replace(name, mask_name(name) or "")
+    return text

@@ -115,6 +115,9 @@ _EVENT_RULES: dict[str, dict[str, str]] = {
 }
 for _role, _rules in _EVENT_RULES.items():
     ROLE_RULES.setdefault(_role, {}).update(_rules)
+# Open311's public list holds no personal data: anyone may read it, logged in or not.
+for _rules in ROLE_RULES.values():
+    _rules["open311.read"] = ANY
 
 # Every person who logs in may see their own account.
 for _role in ROLE_RULES:
