@@ -486,6 +486,15 @@ def _hub_pipeline(data: Path | None) -> None:
     index(data)
 
 
+def _event_pipeline(data: Path | None) -> None:
+    """The event hub over the twin: its grid workforce and its history of closed events."""
+    from zhili.events.cli import load_history_cmd, load_workers_cmd
+
+    typer.echo("event hub: load the grid workforce and the historical events …")
+    load_workers_cmd(data)
+    load_history_cmd(data)
+
+
 @app.command()
 def demo(
     data: DataOpt = None,
@@ -510,6 +519,7 @@ def demo(
         if not index_path(data_dir(data) / "lake").exists():
             _hub_pipeline(data)
     users_demo(data, markdown=None)
+    _event_pipeline(data)
     serve(data=data, host=None, port=port)
 
 
