@@ -114,7 +114,8 @@ def test_history_loads_closed_and_matches_the_truth(
                         lambda r: codes[(r["family"], r["category"])].split(".")[0],
                         return_dtype=pl.Utf8,
                     ),
-                    year=pl.col("occurred_at").dt.year(),
+                    # Stored in UTC: the twin's local times are 8 hours ahead.
+                    year=(pl.col("occurred_at") - pl.duration(hours=8)).dt.year(),
                 )
                 .group_by("family", "year")
                 .len()

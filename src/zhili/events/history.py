@@ -44,6 +44,7 @@ TWIN_FAMILIES: dict[str, tuple[str, ...]] = {
     "hotline": ("utilities", "services"),  # 供水/供电/燃气 are utilities, the rest services
     "labour": ("wages",),
 }
+CHINA_OFFSET_MS = 8 * 3_600_000  # Asia/Shanghai has no daylight saving
 RATED_SHARE = 0.65  # citizens who rated the outcome; the rest stayed "completed"
 OVERDUE_SHARE = 0.04
 # Ratings 1..5: most citizens are satisfied, fewer when the event ran over its deadline.
@@ -165,7 +166,8 @@ def history_frame(twin_dir: Path, book: RuleBook, t: Tree | None = None) -> pl.D
     rng = stream(_twin_seed(twin_dir), "events.history")
 
     # Milliseconds since the epoch; every step is an offset from when it happened.
-    occurred = ev["occurred_at"].cast(pl.Datetime("ms")).cast(pl.Int64).to_numpy()
+    # The twin's clock is local (UTC+8); the operational store keeps naive UTC like live intake.
+    occurred = ev["occurred_at"].cast(pl.Datetime("ms")).cast(pl.Int64).to_numpy() - CHINA_OFFSET_MS
     deadline_ms = (ev["deadline_hours"].to_numpy() * 3_600_000).astype(np.int64)
     respond_ms = ev["respond_minutes"].to_numpy() * 60_000
     dispatched = occurred + (respond_ms * rng.uniform(0.05, 0.9, n)).astype(np.int64)
