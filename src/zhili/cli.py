@@ -440,6 +440,28 @@ def bench_privacy(json_out: Annotated[bool, typer.Option("--json")] = False) -> 
     typer.echo(json.dumps(figures) if json_out else lines)
 
 
+@bench_app.command("intake")
+def bench_intake(
+    db: Annotated[
+        str, typer.Option("--db", help="sqlite or postgres (a fresh database, dropped after).")
+    ] = "sqlite",
+    seconds: Annotated[float, typer.Option(help="Sustained load; the paced run as long.")] = 10.0,
+    connections: Annotated[int, typer.Option(help="Keep-alive connections of the load.")] = 96,
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON line.")] = False,
+) -> None:
+    """The event hub's HTTP intake through a real `zhili serve` (one core, the load on the
+    other): acknowledged events/s, the database's raw insert rate of the same rows, p99 at a
+    paced 500 events/s, and dispatch p99 at the full workforce (run it on its own)."""
+    from zhili.events.bench_intake import run as run_bench
+
+    if db not in ("sqlite", "postgres", "postgresql"):
+        typer.echo("error: --db must be sqlite or postgres", err=True)
+        raise typer.Exit(2)
+    figures = run_bench(db, seconds=seconds, connections=connections)
+    lines = "\n".join(f"{k}: {v}" for k, v in figures.items())
+    typer.echo(json.dumps(figures, ensure_ascii=False) if json_out else lines)
+
+
 @app.command()
 def serve(
     data: DataOpt = None,
