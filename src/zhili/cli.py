@@ -40,6 +40,10 @@ app.add_typer(hub_app, name="hub")
 app.add_typer(retention_app, name="retention")
 app.add_typer(export_app, name="export")
 app.add_typer(events_app, name="events")
+# Devices (#6): registry, MQTT credentials, quarantine (zhili/devices/cli.py).
+from zhili.devices.cli import devices_app  # noqa: E402
+
+app.add_typer(devices_app, name="devices")
 log = logging.getLogger("zhili")
 
 DataOpt = Annotated[

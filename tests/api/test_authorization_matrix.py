@@ -176,6 +176,19 @@ EXAMPLES: dict[str, Example] = {
     "POST /api/workers/me/position": Example(
         lambda c, r: ("/api/workers/me/position", {"json": {"lon": 120.03, "lat": 30.38}})
     ),
+    "GET /api/devices": Example(
+        lambda c, r: ("/api/devices", {"params": {"limit": 5}}),
+        lambda c, r: ("/api/devices", {"params": {"area": LINPING}}),
+        out_is_empty_list=True,
+    ),
+    "GET /api/devices/stats": Example(lambda c, r: ("/api/devices/stats", {})),
+    # The matrix's events were not raised by devices: once allowed, 404 (no alarm behind it).
+    "POST /api/devices/alarms/{code}/false-alarm": Example(
+        lambda c, r: (
+            f"/api/devices/alarms/{_event_for(c)}/false-alarm",
+            {"json": {"note": "矩阵"}},
+        )
+    ),
 }
 # Admin routes aimed at a user id that does not exist answer 404 once allowed.
 NOT_FOUND_WHEN_ALLOWED = {
@@ -184,6 +197,7 @@ NOT_FOUND_WHEN_ALLOWED = {
     "GET /api/events/{code}/attachments/{attachment_id}",
     "GET /open311/v2/requests/{service_request_id}.{format}",
     "GET /open311/v2/tokens/{token}.{format}",
+    "POST /api/devices/alarms/{code}/false-alarm",
 }
 
 

@@ -3,7 +3,7 @@ walks them (a router not listed here is not served)."""
 
 from __future__ import annotations
 
-from zhili.api import audit, auth, district, events, me, open311, residents, search, users
+from zhili.api import audit, auth, devices, district, events, me, open311, residents, search, users
 
 ROUTERS = [
     district.router,
@@ -15,4 +15,5 @@ ROUTERS = [
     search.router,
     events.router,
     open311.router,
+    devices.router,
 ]

@@ -115,6 +115,20 @@ _EVENT_RULES: dict[str, dict[str, str]] = {
 }
 for _role, _rules in _EVENT_RULES.items():
     ROLE_RULES.setdefault(_role, {}).update(_rules)
+# Devices (devices/, docs/DEVICES.md): the registry in one's area, the ingest's counters, and
+# the worker's verdict that a fire alarm was false (on events in their area).
+_DEVICE_STAFF = {"device.list": AREA, "device.stats": ANY, "device.false_alarm": AREA}
+_DEVICE_RULES: dict[str, dict[str, str]] = {
+    "district_commander": _DEVICE_STAFF,
+    "town_officer": _DEVICE_STAFF,
+    "village_officer": _DEVICE_STAFF,
+    "grid_worker": {"device.list": AREA, "device.false_alarm": AREA},
+    "department_handler": {"device.list": AREA, "device.false_alarm": AREA},
+    "analyst": {"device.stats": ANY},
+    "system_admin": {"device.stats": ANY},
+}
+for _role, _rules in _DEVICE_RULES.items():
+    ROLE_RULES[_role].update(_rules)
 # Open311's public list holds no personal data: anyone may read it, logged in or not.
 for _rules in ROLE_RULES.values():
     _rules["open311.read"] = ANY

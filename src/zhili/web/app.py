@@ -12,6 +12,7 @@ from zhili.api import errors
 from zhili.api.routes import ROUTERS
 from zhili.db import database_url, make_engine, make_sessionmaker
 from zhili.db.migrate import upgrade
+from zhili.devices.service import DeviceService
 from zhili.events.hub import build_event_hub
 from zhili.privacy.context import PrivacyContext
 from zhili.web.pages import home
@@ -29,6 +30,10 @@ def create_app(data: Path, db_url: str | None = None) -> FastAPI:
     app.state.events = build_event_hub(app.state.data, app.state.sessions, app.state.privacy)
     app.state.events.start()
     app.router.on_shutdown.append(app.state.events.stop)
+    # Devices (#6): the MQTT broker and the device ingest, after the hub they report into.
+    app.state.devices = DeviceService(app.state.sessions, app.state.events.state, app.state.privacy)
+    app.state.devices.start()
+    app.router.on_shutdown.insert(0, app.state.devices.stop)
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)
