@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from zhili.community.cli import community_app
 from zhili.config import data_dir, get_settings
 from zhili.events.cli import events_app
 from zhili.logging import setup_logging
@@ -40,6 +41,7 @@ app.add_typer(hub_app, name="hub")
 app.add_typer(retention_app, name="retention")
 app.add_typer(export_app, name="export")
 app.add_typer(events_app, name="events")
+app.add_typer(community_app, name="community")
 # Devices (#6): registry, MQTT credentials, quarantine (zhili/devices/cli.py).
 from zhili.devices.cli import devices_app  # noqa: E402
 

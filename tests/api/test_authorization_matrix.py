@@ -189,6 +189,62 @@ EXAMPLES: dict[str, Example] = {
             {"json": {"note": "矩阵"}},
         )
     ),
+    # Smart community (docs/COMMUNITY.md). The matrix's server has no codes or cameras loaded:
+    # once allowed, routes on a code, registration, building or camera answer 404.
+    "GET /api/qr/registrations": Example(
+        lambda c, r: ("/api/qr/registrations", {"params": {"status": "pending"}}),
+        lambda c, r: ("/api/qr/registrations", {"params": {"area": LINPING}}),
+        out_is_empty_list=True,
+    ),
+    "POST /api/qr/registrations/{registration_id}/verify": Example(
+        lambda c, r: ("/api/qr/registrations/999999/verify", {"json": {}})
+    ),
+    "POST /api/qr/registrations/{registration_id}/reject": Example(
+        lambda c, r: ("/api/qr/registrations/999999/reject", {"json": {"note": "矩阵"}})
+    ),
+    "POST /api/qr/registrations/{registration_id}/end": Example(
+        lambda c, r: ("/api/qr/registrations/999999/end", {"json": {"note": "矩阵"}})
+    ),
+    "GET /api/qr/sheets/{building_id}": Example(lambda c, r: ("/api/qr/sheets/B9999999", {})),
+    "GET /api/qr/codes/{token}": Example(lambda c, r: ("/api/qr/codes/no-such-code", {})),
+    "GET /api/qr/codes/{token}/residents": Example(
+        lambda c, r: ("/api/qr/codes/no-such-code/residents", {"params": PURPOSE})
+    ),
+    "POST /api/qr/codes/{token}/registrations": Example(
+        lambda c, r: (
+            "/api/qr/codes/no-such-code/registrations",
+            {"json": {"name": "矩阵测试", "id_number": "11010519491231002X"}},
+        )
+    ),
+    "POST /api/qr/codes/{token}/hazards": Example(
+        lambda c, r: ("/api/qr/codes/no-such-code/hazards", {"json": {"description": "矩阵"}})
+    ),
+    "GET /api/cameras/coverage": Example(
+        lambda c, r: (
+            "/api/cameras/coverage",
+            {
+                "params": {
+                    "building_id": "B9999999",
+                    "floor_from": 3,
+                    "floor_to": 5,
+                    "start": "2019-07-01T08:00:00",
+                }
+            },
+        )
+    ),
+    "POST /api/cameras/{camera_id}/thrown-object": Example(
+        lambda c, r: (
+            "/api/cameras/CAM-9999999/thrown-object",
+            {"json": {"at": "2019-07-01T08:00:00", "floor_estimate": 3}},
+        )
+    ),
+    "GET /api/community/residents/{person_id}/activity": Example(
+        lambda c, r: (
+            f"/api/community/residents/{c.person_id or r(_home_area(c))}/activity",
+            {"params": PURPOSE},
+        ),
+        lambda c, r: (f"/api/community/residents/{r(LINPING)}/activity", {"params": PURPOSE}),
+    ),
 }
 # Admin routes aimed at a user id that does not exist answer 404 once allowed.
 NOT_FOUND_WHEN_ALLOWED = {
@@ -198,6 +254,16 @@ NOT_FOUND_WHEN_ALLOWED = {
     "GET /open311/v2/requests/{service_request_id}.{format}",
     "GET /open311/v2/tokens/{token}.{format}",
     "POST /api/devices/alarms/{code}/false-alarm",
+    "POST /api/qr/registrations/{registration_id}/verify",
+    "POST /api/qr/registrations/{registration_id}/reject",
+    "POST /api/qr/registrations/{registration_id}/end",
+    "GET /api/qr/sheets/{building_id}",
+    "GET /api/qr/codes/{token}",
+    "GET /api/qr/codes/{token}/residents",
+    "POST /api/qr/codes/{token}/registrations",
+    "POST /api/qr/codes/{token}/hazards",
+    "GET /api/cameras/coverage",
+    "POST /api/cameras/{camera_id}/thrown-object",
 }
 
 

@@ -3,7 +3,19 @@ walks them (a router not listed here is not served)."""
 
 from __future__ import annotations
 
-from zhili.api import audit, auth, devices, district, events, me, open311, residents, search, users
+from zhili.api import (
+    audit,
+    auth,
+    community,
+    devices,
+    district,
+    events,
+    me,
+    open311,
+    residents,
+    search,
+    users,
+)
 
 ROUTERS = [
     district.router,
@@ -16,4 +28,5 @@ ROUTERS = [
     events.router,
     open311.router,
     devices.router,
+    community.router,
 ]

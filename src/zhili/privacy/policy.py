@@ -144,6 +144,47 @@ for _role in ROLE_RULES:
     ):
         ROLE_RULES[_role]["me.read"] = ANY
 
+# The smart community (community/, docs/COMMUNITY.md). Who is registered at a QR code, the
+# registration queue and its verification: the area's officers, and the handlers of the
+# departments that keep the rental register (DEPARTMENT_ACTIONS below). Printing the codes:
+# also the grid worker who sticks them on the doors. Cameras for back-tracking a thrown
+# object: officers and police handlers. Self-registration and the code's landing page are
+# public routes (the code on the door is the capability).
+_QR_OFFICER = {
+    "qr.residents": AREA,
+    "qr.list": AREA,
+    "qr.verify": AREA,
+    "qr.print": AREA,
+    "camera.coverage": AREA,
+}
+_COMMUNITY_RULES: dict[str, dict[str, str]] = {
+    "district_commander": _QR_OFFICER,
+    "town_officer": _QR_OFFICER,
+    "village_officer": _QR_OFFICER,
+    "department_handler": _QR_OFFICER,
+    "grid_worker": {"qr.print": AREA},
+}
+for _role, _rules in _COMMUNITY_RULES.items():
+    ROLE_RULES[_role].update(_rules)
+# Seeing who lives at a door is a read of persons: it needs a stated purpose.
+PURPOSE_REQUIRED = PURPOSE_REQUIRED | {"qr.residents"}
+# A department handler may take these actions only for the departments named: the floating
+# population's residence registration is the police's (公安), lease registration housing's
+# (住建); a thrown object is the police's to investigate (Civil Code Art. 1254).
+DEPARTMENT_ACTIONS: dict[str, frozenset[str]] = {
+    "qr.residents": frozenset({"police", "housing"}),
+    "qr.list": frozenset({"police", "housing"}),
+    "qr.verify": frozenset({"police", "housing"}),
+    "camera.coverage": frozenset({"police"}),
+}
+
+
+def check_department(actor: Actor, action: str) -> None:
+    """For department handlers: the action must belong to their department (403 if not)."""
+    allowed = DEPARTMENT_ACTIONS.get(action)
+    if actor.role == "department_handler" and allowed and actor.department not in allowed:
+        raise Forbidden(f"{action} is for the departments {', '.join(sorted(allowed))}")
+
 
 @dataclass(frozen=True)
 class Resource:
