@@ -6,11 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from fastapi import Depends, Header, Query, Request
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from zhili.privacy.actors import ANONYMOUS, Actor
 from zhili.privacy.context import PrivacyContext
-from zhili.privacy.identity import AuthError, resolve_api_key, resolve_token
+from zhili.privacy.identity import API_KEY_PREFIX, AuthError, resolve_token
+from zhili.privacy.identity.errors import sha256_hex
+from zhili.privacy.models import ApiKey
 from zhili.privacy.policy import NotAuthenticated, authorize, can
 from zhili.privacy.purpose import Purpose
 
@@ -28,34 +32,72 @@ def privacy(request: Request) -> PrivacyContext:
     return request.app.state.privacy
 
 
-def actor(
-    session: Session = Depends(db),
+async def actor(
+    request: Request,
     authorization: str | None = Header(default=None),
     x_api_key: str | None = Header(default=None),
 ) -> Actor:
+    """The caller: a bearer token's user, an API key's system, or anonymous.
+
+    The lookups use their own short sessions, never the route's: an async route that awaits
+    the intake writer must not hold a pooled connection the writer needs."""
     try:
         if authorization and authorization.lower().startswith("bearer "):
-            user = resolve_token(session, authorization[7:].strip())
-            return Actor(
-                id=f"user:{user.id}",
-                role=user.role,
-                scope=user.scope or "",
-                department=user.department,
-                person_id=user.person_id,
-                display_name=user.display_name,
-            )
+            token = authorization[7:].strip()
+            return await run_in_threadpool(_user_actor, request, token)
         if x_api_key:
-            key = resolve_api_key(session, x_api_key)
-            return Actor(
-                id=f"key:{key.id}",
-                role=key.role,
-                scope=key.scope or "",
-                department=key.department,
-                display_name=key.name,
-            )
+            if _pool_busy(request):  # no waiting for a connection on the loop
+                return await run_in_threadpool(_key_actor, request, x_api_key)
+            return _key_actor(request, x_api_key)
     except AuthError as exc:
         raise NotAuthenticated(str(exc)) from exc
     return ANONYMOUS
+
+
+def _user_actor(request: Request, token: str) -> Actor:
+    with request.app.state.sessions() as session:
+        user = resolve_token(session, token)
+        return Actor(
+            id=f"user:{user.id}",
+            role=user.role,
+            scope=user.scope or "",
+            department=user.department,
+            person_id=user.person_id,
+            display_name=user.display_name,
+        )
+
+
+def _pool_busy(request: Request) -> bool:
+    """True when the pool may have no idle connection (sync routes in threads hold them)."""
+    pool = request.app.state.engine.pool
+    size = getattr(pool, "size", None)
+    return size is None or pool.checkedout() >= size()
+
+
+# resolve_api_key's lookup as one prebuilt Core query: systems push at high rates, and the ORM
+# load plus a thread hop per request cost more than the rest of the request.
+_KEY_ROW = select(
+    ApiKey.id, ApiKey.role, ApiKey.scope, ApiKey.department, ApiKey.name, ApiKey.revoked
+).where(ApiKey.key_hash == bindparam("key_hash"))
+
+
+def _key_actor(request: Request, key: str) -> Actor:
+    """Same checks and errors as identity.resolve_api_key: unknown, revoked (read each time)."""
+    if not key.startswith(API_KEY_PREFIX):
+        raise AuthError("unknown_key", "unknown API key")
+    with request.app.state.engine.connect() as conn:  # an indexed read on the loop: ~0.1 ms
+        row = conn.execute(_KEY_ROW, {"key_hash": sha256_hex(key)}).first()
+    if row is None:
+        raise AuthError("unknown_key", "unknown API key")
+    if row.revoked:
+        raise AuthError("revoked", "API key revoked")
+    return Actor(
+        id=f"key:{row.id}",
+        role=row.role,
+        scope=row.scope or "",
+        department=row.department,
+        display_name=row.name,
+    )
 
 
 def requires(action: str, route: str) -> Callable[..., Actor]:
@@ -64,7 +106,7 @@ def requires(action: str, route: str) -> Callable[..., Actor]:
 
     alternatives = action.split("|")
 
-    def check(current: Actor = Depends(actor)) -> Actor:
+    async def check(current: Actor = Depends(actor)) -> Actor:  # no I/O: no thread hop
         if action != "public" and not any(can(current, a) for a in alternatives):
             authorize(current, alternatives[0])  # raises the right 401/403
         return current

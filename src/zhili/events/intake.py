@@ -10,16 +10,18 @@ serves many acknowledgements and nothing is acknowledged before it is committed.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, and_, bindparam, insert, literal_column, select, text, update
+from sqlalchemy.orm import Session, aliased
 
 from zhili.events import lifecycle as L
 from zhili.events.categories import Category, tree
-from zhili.events.merging import Candidate, find_incident
+from zhili.events.lifecycle import OPEN_STATES
+from zhili.events.merging import EARTH_M, Candidate, MergePolicy, _near, distance_m
 from zhili.events.models import Event, EventAction, EventNotification, EventTimer
 from zhili.events.notify import reporter_recipients, rows_for_state, state_message
 from zhili.events.runtime import HubState
@@ -133,38 +135,149 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def _existing(session: Session, drafts: list[Draft]) -> dict[tuple[str, str], Outcome]:
-    keys = [(d.actor.id, d.idempotency_key) for d in drafts if d.idempotency_key]
+# The write path runs prebuilt Core statements on the session's connection: at thousands of
+# reports a second, building ORM statements and loading ORM objects per report cost more than
+# the database's own work (docs/PERFORMANCE.md, intake). What they write is unchanged.
+_EVENTS = Event.__table__
+_INCIDENT = aliased(Event)
+_REPLAYED = (
+    select(
+        Event.id,
+        Event.code,
+        Event.state,
+        Event.level,
+        Event.department,
+        Event.worker_id,
+        Event.due_at,
+        Event.token,
+        Event.reporter_actor,
+        Event.idempotency_key,
+        _INCIDENT.code.label("incident_code"),
+    )
+    .outerjoin(_INCIDENT, _INCIDENT.id == Event.incident_id)
+    # Both columns, so that the unique index (reporter_actor, idempotency_key) answers.
+    .where(
+        Event.reporter_actor.in_(bindparam("actors", expanding=True)),
+        Event.idempotency_key.in_(bindparam("keys", expanding=True)),
+    )
+)
+_INSERT = insert(_EVENTS).returning(_EVENTS.c.id, sort_by_parameter_order=True)
+# PostgreSQL: the ids first, from the events sequence in one round trip, then a plain insert
+# with the final codes (a multi-row INSERT ... RETURNING is a new, long statement text for
+# every batch size, which psycopg parses anew each time).
+_INSERT_WITH_IDS = insert(_EVENTS)
+_NEXT_IDS = text(
+    "SELECT nextval(pg_get_serial_sequence('events', 'id')) FROM generate_series(1, :n)"
+)
+_SET_CODE = (
+    update(_EVENTS).where(_EVENTS.c.id == bindparam("b_id")).values(code=bindparam("b_code"))
+)
+_SET_INCIDENT = (
+    update(_EVENTS)
+    .where(_EVENTS.c.id == bindparam("b_id"))
+    .values(incident_id=bindparam("b_incident"))
+)
+_INSERT_ACTIONS = insert(EventAction.__table__)
+_INSERT_TIMERS = insert(EventTimer.__table__)
+_INSERT_NOTIFICATIONS = insert(EventNotification.__table__)
+
+
+def _open_candidates(near: Any) -> Any:
+    """merging.find_incident's query, built once: open, unmerged reports of a family since a
+    time, near a point (a box) or in a grid."""
+    assert all(s.isidentifier() for s in OPEN_STATES)
+    c = _EVENTS.c
+    return (
+        select(c.id, c.family, c.area_code, c.lon, c.lat, c.created_at)
+        .where(
+            c.family == bindparam("family"),
+            c.created_at >= bindparam("since"),
+            c.incident_id.is_(None),
+            c.state.in_([literal_column(f"'{s}'") for s in OPEN_STATES]),
+            near,
+        )
+        .limit(50)
+    )
+
+
+_NEAR_POINT = _open_candidates(
+    and_(
+        _EVENTS.c.lat.between(bindparam("lat0"), bindparam("lat1")),
+        _EVENTS.c.lon.between(bindparam("lon0"), bindparam("lon1")),
+    )
+)
+_IN_GRID = _open_candidates(_EVENTS.c.area_code.like(bindparam("prefix")))
+
+
+def find_incident(
+    conn: Connection,
+    policy: MergePolicy,
+    family: str,
+    area_code: str,
+    lon: float | None,
+    lat: float | None,
+    now: dt.datetime,
+    pending: list[Candidate],
+) -> Candidate | None:
+    """merging.find_incident with its statement prebuilt (same rows, same choice): the open
+    incident this report belongs to, the nearest, in the batch or the database."""
+    if family not in policy.families:
+        return None
+    best: tuple[float, Candidate] | None = None
+
+    def consider(c: Candidate) -> None:
+        nonlocal best
+        if not _near(policy, c, family, area_code, lon, lat, now):
+            return
+        d = 0.0
+        if None not in (lon, lat, c.lon, c.lat):
+            d = distance_m(lon, lat, c.lon, c.lat)  # type: ignore[arg-type]
+        if best is None or d < best[0]:
+            best = (d, c)
+
+    for c in pending:
+        consider(c)
+    params: dict[str, Any] = {"family": family, "since": now - policy.window}
+    if lon is not None and lat is not None:
+        dlat = math.degrees(policy.radius_m / EARTH_M)
+        dlon = dlat / max(0.2, math.cos(math.radians(lat)))
+        params |= {"lat0": lat - dlat, "lat1": lat + dlat, "lon0": lon - dlon, "lon1": lon + dlon}
+        stmt = _NEAR_POINT
+    else:
+        # Area codes are digits (checked against the layout): no LIKE wildcard to escape.
+        assert area_code.isdigit()
+        params["prefix"] = area_code[:15] + "%"
+        stmt = _IN_GRID
+    for row in conn.execute(stmt, params):
+        consider(Candidate(row.id, row.family, row.area_code, row.lon, row.lat, row.created_at))
+    return best[1] if best else None
+
+
+def _existing(conn: Connection, drafts: list[Draft]) -> dict[tuple[str, str], Outcome]:
+    keys = {(d.actor.id, d.idempotency_key) for d in drafts if d.idempotency_key}
     if not keys:
         return {}
-    rows = session.execute(
-        select(Event).where(Event.idempotency_key.in_([k for _, k in keys]))
-    ).scalars()
-    wanted = set(keys)
+    rows = conn.execute(
+        _REPLAYED,
+        {"actors": sorted({a for a, _ in keys}), "keys": sorted({k for _, k in keys})},
+    )
     found: dict[tuple[str, str], Outcome] = {}
     for e in rows:
         k = (e.reporter_actor, e.idempotency_key or "")
-        if k in wanted:
-            found[k] = _outcome(session, e, created=False)
+        if k in keys:
+            found[k] = Outcome(
+                e.id,
+                e.code,
+                e.state,
+                e.level,
+                e.department,
+                False,
+                e.incident_code,
+                e.worker_id,
+                e.due_at,
+                e.token,
+            )
     return found
-
-
-def _outcome(session: Session, e: Event, created: bool) -> Outcome:
-    incident = None
-    if e.incident_id is not None:
-        incident = session.scalar(select(Event.code).where(Event.id == e.incident_id))
-    return Outcome(
-        e.id,
-        e.code,
-        e.state,
-        e.level,
-        e.department,
-        created,
-        incident,
-        e.worker_id,
-        e.due_at,
-        e.token,
-    )
 
 
 def write_batch(
@@ -177,8 +290,9 @@ def write_batch(
     """Write the drafts in the session's transaction (the caller commits); one outcome each."""
     now = now or _now()
     book = state.book(session)
+    conn = session.connection()
     results: list[Outcome | None] = [None] * len(drafts)
-    known = _existing(session, drafts)
+    known = _existing(conn, drafts)
     seen: dict[tuple[str, str], int] = {}
     plan: list[dict[str, Any]] = []  # new events, in order
     plan_of: list[int] = []  # draft index of each planned event
@@ -203,7 +317,7 @@ def write_batch(
         if d.category.deadline_class == "emergency":
             severity = max(severity, 2)
         incident = find_incident(
-            session, state.merge, d.category.family, d.area_code, p.lon, p.lat, now, pending
+            conn, state.merge, d.category.family, d.area_code, p.lon, p.lat, now, pending
         )
         rule = book.rule(d.category.code, level)
         row = {
@@ -260,15 +374,20 @@ def write_batch(
         plan.append(row)
         plan_of.append(i)
     if plan:
-        ids = list(
-            session.scalars(insert(Event).returning(Event.id, sort_by_parameter_order=True), plan)
-        )
-        for row, new_id in zip(plan, ids, strict=True):
-            row["id"] = new_id
-            row["code"] = f"E{new_id:08d}"
-        session.execute(update(Event), [{"id": r["id"], "code": r["code"]} for r in plan])
-        _timeline_and_timers(session, state, book, plan, merges, now)
-        _notifications(session, plan, now)
+        if conn.dialect.name == "postgresql":
+            ids = sorted(conn.execute(_NEXT_IDS, {"n": len(plan)}).scalars())
+            for row, new_id in zip(plan, ids, strict=True):
+                row["id"] = new_id
+                row["code"] = f"E{new_id:08d}"
+            conn.execute(_INSERT_WITH_IDS, plan)
+        else:
+            ids = list(conn.execute(_INSERT, plan).scalars())
+            for row, new_id in zip(plan, ids, strict=True):
+                row["id"] = new_id
+                row["code"] = f"E{new_id:08d}"
+            conn.execute(_SET_CODE, [{"b_id": r["id"], "b_code": r["code"]} for r in plan])
+        _timeline_and_timers(conn, book, plan, merges, now)
+        _notifications(conn, plan, now)
         ctx.audit_many(
             session,
             [
@@ -283,11 +402,7 @@ def write_batch(
                 for j, r in enumerate(plan)
             ],
         )
-    incident_code: dict[int, str] = {}
-    for j, cand in merges:
-        target_id = plan[cand.batch_index]["id"] if cand.id is None else cand.id
-        plan[j]["incident_id"] = target_id
-        incident_code[j] = _merge_into(session, state, ctx, target_id, plan[j], now)
+    incident_code = _merge_all(session, state, plan, merges, now)
     for j, row in enumerate(plan):
         results[plan_of[j]] = Outcome(
             row["id"],
@@ -309,9 +424,7 @@ def write_batch(
     return [r for r in results if r is not None]
 
 
-def _timeline_and_timers(
-    session: Session, state: HubState, book, plan, merges, now: dt.datetime
-) -> None:
+def _timeline_and_timers(conn: Connection, book, plan, merges, now: dt.datetime) -> None:
     merged = {j for j, _ in merges}
     actions, timers = [], []
     for j, r in enumerate(plan):
@@ -346,12 +459,12 @@ def _timeline_and_timers(
             )
         rule = book.rule(r["category"], r["level"])
         timers += open_timers(r["id"], r["level"], rule, now, dispatched=r["state"] == L.DISPATCHED)
-    session.execute(insert(EventAction), actions)
+    conn.execute(_INSERT_ACTIONS, actions)
     if timers:
-        session.execute(insert(EventTimer), timers)
+        conn.execute(_INSERT_TIMERS, timers)
 
 
-def _notifications(session: Session, plan, now: dt.datetime) -> None:
+def _notifications(conn: Connection, plan, now: dt.datetime) -> None:
     rows = []
     for r in plan:
         if r["state"] == L.DUPLICATE:
@@ -383,62 +496,94 @@ def _notifications(session: Session, plan, now: dt.datetime) -> None:
                 "dispatch",
             )
     if rows:
-        session.execute(insert(EventNotification), rows)
+        conn.execute(_INSERT_NOTIFICATIONS, rows)
 
 
-def _merge_into(
+def _merge_all(
     session: Session,
     state: HubState,
-    ctx: PrivacyContext,
-    incident_id: int,
-    report: dict,
+    plan: list[dict[str, Any]],
+    merges: list[tuple[int, Candidate]],
     now: dt.datetime,
-) -> str:
-    """Attach a report to its incident; the incident's severity and crowd follow the latest
-    report, and a larger crowd lifts its level at once."""
+) -> dict[int, str]:
+    """Attach each merged report to its incident, in order; returns planned index -> the
+    incident's code. The incident's severity and crowd follow the latest report, and a larger
+    crowd lifts its level at once.
+
+    The reports' links, the merge actions and the reporters' notices go in as Core batches;
+    before an escalation (rare) what is queued is written first and the escalation flushed
+    after, so every row lands in the same order as one report at a time would write it."""
+    if not merges:
+        return {}
     from zhili.events.workflow import escalate_to  # late: workflow imports intake's helpers
 
-    incident = session.get(Event, incident_id)
-    assert incident is not None
-    session.execute(update(Event).where(Event.id == report["id"]).values(incident_id=incident_id))
-    session.add(
-        EventAction(
-            event_id=incident_id,
-            at=now,
-            actor=report["reporter_actor"],
-            action="merge",
-            from_state=incident.state,
-            to_state=incident.state,
-            level=incident.level,
-            department=incident.department,
-            note=f"report {report['code']} merged (crowd {report['crowd_size'] or '-'})",
+    conn = session.connection()
+    targets = []
+    for j, cand in merges:
+        target_id = plan[cand.batch_index]["id"] if cand.id is None else cand.id
+        plan[j]["incident_id"] = target_id
+        targets.append(target_id)
+    # Every incident once into the identity map (the same objects session.get returns).
+    incidents = {e.id: e for e in session.scalars(select(Event).where(Event.id.in_(set(targets))))}
+    links: list[dict[str, Any]] = []
+    actions: list[dict[str, Any]] = []
+    notices: list[dict[str, Any]] = []
+
+    def write_queued() -> None:
+        if links:
+            conn.execute(_SET_INCIDENT, links)
+            conn.execute(_INSERT_ACTIONS, actions)
+            conn.execute(_INSERT_NOTIFICATIONS, notices)
+            links.clear(), actions.clear(), notices.clear()
+
+    codes: dict[int, str] = {}
+    for (j, _), target_id in zip(merges, targets, strict=True):
+        report = plan[j]
+        incident = incidents[target_id]
+        links.append({"b_id": report["id"], "b_incident": target_id})
+        actions.append(
+            {
+                "event_id": target_id,
+                "at": now,
+                "actor": report["reporter_actor"],
+                "action": "merge",
+                "from_state": incident.state,
+                "to_state": incident.state,
+                "level": incident.level,
+                "department": incident.department,
+                "note": f"report {report['code']} merged (crowd {report['crowd_size'] or '-'})",
+            }
         )
-    )
-    session.add(
-        EventNotification(
-            event_id=report["id"],
-            recipient=report["reporter_actor"],
-            at=now,
-            kind="state",
-            state=L.DUPLICATE,
-            message=f"您反映的事项已并入事件 {incident.code} 一并处理",
+        notices.append(
+            {
+                "event_id": report["id"],
+                "recipient": report["reporter_actor"],
+                "at": now,
+                "kind": "state",
+                "state": L.DUPLICATE,
+                "message": f"您反映的事项已并入事件 {incident.code} 一并处理",
+                "read_at": None,
+            }
         )
-    )
-    if report["crowd_size"] is not None:
-        incident.crowd_size = report["crowd_size"]
-    if report["severity"] != incident.severity:
-        incident.severity = report["severity"]
-    incident.updated_at = now
-    target = report["level"]
-    if L.level_index(target) > L.level_index(incident.level):
-        escalate_to(
-            session,
-            state,
-            incident,
-            target,
-            "system:merge",
-            now,
-            f"规模升级：最新报告人数 {report['crowd_size']}",
-        )
+        if report["crowd_size"] is not None:
+            incident.crowd_size = report["crowd_size"]
+        if report["severity"] != incident.severity:
+            incident.severity = report["severity"]
+        incident.updated_at = now
+        target = report["level"]
+        if L.level_index(target) > L.level_index(incident.level):
+            write_queued()
+            escalate_to(
+                session,
+                state,
+                incident,
+                target,
+                "system:merge",
+                now,
+                f"规模升级：最新报告人数 {report['crowd_size']}",
+            )
+            session.flush()
+        codes[j] = incident.code
+    write_queued()
     session.flush()
-    return incident.code
+    return codes

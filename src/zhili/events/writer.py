@@ -5,15 +5,24 @@ Nothing is acknowledged before its commit, and one commit serves many requests, 
 what lets SQLite (one writer) and PostgreSQL (the audit chain's head is one row lock) take
 thousands of events a second. A batch that fails is retried one draft at a time, so one bad
 report fails alone.
+
+The writer is a CPU-bound thread beside the server's event loop (one GIL): it answers a whole
+batch with one wake-up of the loop, not one per request, and when little has queued it waits
+a moment (`linger`, 2 ms) for more, so that under load batches grow instead of each commit
+serving a handful.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import queue
 import threading
+import time
 from concurrent.futures import Future
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,6 +32,18 @@ from zhili.privacy.context import PrivacyContext
 
 log = logging.getLogger(__name__)
 _STOP = object()
+LINGER_S = float(os.environ.get("ZHILI_INTAKE_LINGER_MS", "2")) / 1000
+
+
+def _settle(answers: list[tuple[asyncio.Future, Any, BaseException | None]]) -> None:
+    """On the loop: hand each waiting request its outcome (unless it gave up waiting)."""
+    for fut, outcome, exc in answers:
+        if fut.cancelled():
+            continue
+        if exc is None:
+            fut.set_result(outcome)
+        else:
+            fut.set_exception(exc)
 
 
 class IntakeWriter:
@@ -32,8 +53,10 @@ class IntakeWriter:
         state: HubState,
         ctx: PrivacyContext,
         max_batch: int = 200,
+        linger: float = LINGER_S,
     ) -> None:
         self.sessions, self.state, self.ctx, self.max_batch = sessions, state, ctx, max_batch
+        self.linger = linger
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="zhili-intake", daemon=True)
         self.batches = 0
@@ -53,7 +76,10 @@ class IntakeWriter:
 
     async def write(self, draft: Draft) -> Outcome:
         """Await the committed outcome of one draft (from an async route)."""
-        return await asyncio.wrap_future(self.submit(draft))
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[Outcome] = loop.create_future()
+        self._queue.put((draft, (loop, fut)))
+        return await fut
 
     def _run(self) -> None:
         while True:
@@ -61,11 +87,18 @@ class IntakeWriter:
             if item is _STOP:
                 return
             batch = [item]
+            deadline = time.monotonic() + self.linger
             while len(batch) < self.max_batch:
                 try:
                     nxt = self._queue.get_nowait()
                 except queue.Empty:
-                    break
+                    wait = deadline - time.monotonic()
+                    if wait <= 0:
+                        break
+                    try:  # a moment for more to queue up: one commit for all of them
+                        nxt = self._queue.get(timeout=wait)
+                    except queue.Empty:
+                        break
                 if nxt is _STOP:
                     self._write(batch)
                     return
@@ -78,15 +111,31 @@ class IntakeWriter:
         except Exception as exc:
             if len(batch) == 1:
                 log.warning("intake of one report failed: %s", exc)
-                batch[0][1].set_exception(exc)
+                self._answer(batch, [None], exc)
                 return
             for one in batch:  # isolate the draft that failed
                 self._write([one])
             return
         self.batches += 1
         self.written += len(batch)
-        for (_, fut), outcome in zip(batch, outcomes, strict=True):
-            fut.set_result(outcome)
+        self._answer(batch, outcomes, None)
+
+    @staticmethod
+    def _answer(batch: list, outcomes: list, exc: BaseException | None) -> None:
+        """Resolve the waiters: futures at once, each event loop's in one call on that loop."""
+        loops: dict[asyncio.AbstractEventLoop, list] = {}
+        for (_, waiter), outcome in zip(batch, outcomes, strict=True):
+            if isinstance(waiter, Future):
+                if exc is None:
+                    waiter.set_result(outcome)
+                else:
+                    waiter.set_exception(exc)
+            else:
+                loop, fut = waiter
+                loops.setdefault(loop, []).append((fut, outcome, exc))
+        for loop, answers in loops.items():
+            with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
+                loop.call_soon_threadsafe(_settle, answers)
 
     def _commit(self, drafts: list[Draft]) -> list[Outcome]:
         with self.sessions() as session:
