@@ -6,48 +6,54 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import polars as pl
-
-from zhili.hub.graph.relations import SCHEMA
+import duckdb
 
 # A number given by more people than this is an office switchboard or a placeholder
 # (13800000000), not a tie between them.
 MAX_SHARING = 12
 
 
-def _pairs(table: pl.DataFrame, key: str, relation: str, source: pl.Expr) -> pl.DataFrame:
-    """Person ↔ person edges between every two masters that share `key` (both directions)."""
-    members = (
-        table.group_by(key)
-        .agg(pl.col("master_id").unique())
-        .filter(pl.col("master_id").list.len().is_between(2, MAX_SHARING))
-    )
-    flat = members.explode("master_id")
-    pairs = flat.join(flat, on=key, suffix="_other").filter(
-        pl.col("master_id") != pl.col("master_id_other")
-    )
-    return pairs.select(
-        pl.lit(relation).alias("relation"),
-        pl.lit("person").alias("from_entity"),
-        pl.col("master_id").alias("from_master"),
-        pl.lit("person").alias("to_entity"),
-        pl.col("master_id_other").alias("to_master"),
-        source.alias("source"),
-        pl.col(key).alias("record_id"),
+def copy_parquet(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> None:
+    con.execute(f"COPY {table} TO '{path}' (FORMAT parquet, COMPRESSION zstd)")
+
+
+def _pairs(
+    con: duckdb.DuckDBPyConnection, table: str, key: str, relation: str, source: str, out: str
+) -> None:
+    """Person ↔ person edges between every two masters that share `key` (both directions);
+    `table` holds distinct (master_id, key) rows."""
+    con.execute(
+        f"""
+        INSERT INTO {out}
+        WITH shared AS (
+            SELECT {key} FROM {table} GROUP BY {key}
+            HAVING count(*) BETWEEN 2 AND {MAX_SHARING}
+        ),
+        members AS (SELECT master_id, {key} FROM {table} SEMI JOIN shared USING ({key}))
+        SELECT '{relation}', 'person', a.master_id, 'person', b.master_id,
+               '{source}', a.{key}
+        FROM members a JOIN members b ON a.{key} = b.{key} AND a.master_id <> b.master_id
+        """
     )
 
 
 def shared_identifier_relations(
-    master: Path, persons: pl.DataFrame, households: pl.DataFrame
-) -> pl.DataFrame:
-    """`persons`: master_id, phone (standardized); `households`: master_id, household_number.
-    Writes phone_links.parquet and household_links.parquet; returns the edges."""
-    phones = persons.select("master_id", "phone").drop_nulls().unique()
-    phones.write_parquet(master / "phone_links.parquet")
-    homes = households.select("master_id", "household_number").drop_nulls().unique()
-    homes.write_parquet(master / "household_links.parquet")
-    edges = [
-        _pairs(homes, "household_number", "household", pl.lit("household_links")),
-        _pairs(phones, "phone", "shared_phone", pl.lit("phone_links")),
-    ]
-    return pl.concat([e.cast(SCHEMA) for e in edges]) if edges else pl.DataFrame(schema=SCHEMA)
+    con: duckdb.DuckDBPyConnection, master: Path, persons: str, households: str, out: str
+) -> None:
+    """`persons`: a table with master_id, phone (standardized); `households`: one with
+    master_id, household_number. Writes phone_links.parquet and household_links.parquet and
+    appends the edges to the relations table `out`. The link tables are left in the same
+    schema as `out`'s (named phone_links, household_links)."""
+    schema = out.rpartition(".")[0]
+    at = f"{schema}." if schema else ""
+    for name, table, column in (
+        ("phone_links", persons, "phone"),
+        ("household_links", households, "household_number"),
+    ):
+        con.execute(
+            f"CREATE TABLE {at}{name} AS SELECT DISTINCT master_id, {column} FROM {table} "
+            f"WHERE master_id IS NOT NULL AND {column} IS NOT NULL"
+        )
+        copy_parquet(con, f"{at}{name}", master / f"{name}.parquet")
+    _pairs(con, f"{at}household_links", "household_number", "household", "household_links", out)
+    _pairs(con, f"{at}phone_links", "phone", "shared_phone", "phone_links", out)
