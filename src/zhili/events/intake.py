@@ -10,18 +10,16 @@ serves many acknowledgements and nothing is acknowledged before it is committed.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, insert, literal_column, select, text, update
+from sqlalchemy import Connection, bindparam, insert, select, text, update
 from sqlalchemy.orm import Session, aliased
 
 from zhili.events import lifecycle as L
 from zhili.events.categories import Category, tree
-from zhili.events.lifecycle import OPEN_STATES
-from zhili.events.merging import EARTH_M, Candidate, MergePolicy, _near, distance_m
+from zhili.events.merging import Candidate, find_incident
 from zhili.events.models import Event, EventAction, EventNotification, EventTimer
 from zhili.events.notify import reporter_recipients, rows_for_state, state_message
 from zhili.events.runtime import HubState
@@ -180,77 +178,6 @@ _SET_INCIDENT = (
 _INSERT_ACTIONS = insert(EventAction.__table__)
 _INSERT_TIMERS = insert(EventTimer.__table__)
 _INSERT_NOTIFICATIONS = insert(EventNotification.__table__)
-
-
-def _open_candidates(near: Any) -> Any:
-    """merging.find_incident's query, built once: open, unmerged reports of a family since a
-    time, near a point (a box) or in a grid."""
-    assert all(s.isidentifier() for s in OPEN_STATES)
-    c = _EVENTS.c
-    return (
-        select(c.id, c.family, c.area_code, c.lon, c.lat, c.created_at)
-        .where(
-            c.family == bindparam("family"),
-            c.created_at >= bindparam("since"),
-            c.incident_id.is_(None),
-            c.state.in_([literal_column(f"'{s}'") for s in OPEN_STATES]),
-            near,
-        )
-        .limit(50)
-    )
-
-
-_NEAR_POINT = _open_candidates(
-    and_(
-        _EVENTS.c.lat.between(bindparam("lat0"), bindparam("lat1")),
-        _EVENTS.c.lon.between(bindparam("lon0"), bindparam("lon1")),
-    )
-)
-_IN_GRID = _open_candidates(_EVENTS.c.area_code.like(bindparam("prefix")))
-
-
-def find_incident(
-    conn: Connection,
-    policy: MergePolicy,
-    family: str,
-    area_code: str,
-    lon: float | None,
-    lat: float | None,
-    now: dt.datetime,
-    pending: list[Candidate],
-) -> Candidate | None:
-    """merging.find_incident with its statement prebuilt (same rows, same choice): the open
-    incident this report belongs to, the nearest, in the batch or the database."""
-    if family not in policy.families:
-        return None
-    best: tuple[float, Candidate] | None = None
-
-    def consider(c: Candidate) -> None:
-        nonlocal best
-        if not _near(policy, c, family, area_code, lon, lat, now):
-            return
-        d = 0.0
-        if None not in (lon, lat, c.lon, c.lat):
-            d = distance_m(lon, lat, c.lon, c.lat)  # type: ignore[arg-type]
-        if best is None or d < best[0]:
-            best = (d, c)
-
-    for c in pending:
-        consider(c)
-    params: dict[str, Any] = {"family": family, "since": now - policy.window}
-    if lon is not None and lat is not None:
-        dlat = math.degrees(policy.radius_m / EARTH_M)
-        dlon = dlat / max(0.2, math.cos(math.radians(lat)))
-        params |= {"lat0": lat - dlat, "lat1": lat + dlat, "lon0": lon - dlon, "lon1": lon + dlon}
-        stmt = _NEAR_POINT
-    else:
-        # Area codes are digits (checked against the layout): no LIKE wildcard to escape.
-        assert area_code.isdigit()
-        params["prefix"] = area_code[:15] + "%"
-        stmt = _IN_GRID
-    for row in conn.execute(stmt, params):
-        consider(Candidate(row.id, row.family, row.area_code, row.lon, row.lat, row.created_at))
-    return best[1] if best else None
 
 
 def _existing(conn: Connection, drafts: list[Draft]) -> dict[tuple[str, str], Outcome]:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, and_, bindparam, literal_column, select
 
 from zhili.events.lifecycle import OPEN_STATES
 from zhili.events.models import Event
@@ -50,8 +50,38 @@ def _near(policy: MergePolicy, c: Candidate, family: str, area: str, lon, lat, n
     return c.area_code[:15] == area[:15]
 
 
+_EVENTS = Event.__table__
+
+
+def _open_candidates(near: Any) -> Any:
+    """The merge lookup's query, built once: open, unmerged reports of a family since a
+    time, near a point (a box) or in a grid."""
+    assert all(s.isidentifier() for s in OPEN_STATES)
+    c = _EVENTS.c
+    return (
+        select(c.id, c.family, c.area_code, c.lon, c.lat, c.created_at)
+        .where(
+            c.family == bindparam("family"),
+            c.created_at >= bindparam("since"),
+            c.incident_id.is_(None),
+            c.state.in_([literal_column(f"'{s}'") for s in OPEN_STATES]),
+            near,
+        )
+        .limit(50)
+    )
+
+
+_NEAR_POINT = _open_candidates(
+    and_(
+        _EVENTS.c.lat.between(bindparam("lat0"), bindparam("lat1")),
+        _EVENTS.c.lon.between(bindparam("lon0"), bindparam("lon1")),
+    )
+)
+_IN_GRID = _open_candidates(_EVENTS.c.area_code.like(bindparam("prefix")))
+
+
 def find_incident(
-    session: Session,
+    conn: Connection,
     policy: MergePolicy,
     family: str,
     area_code: str,
@@ -77,22 +107,17 @@ def find_incident(
 
     for c in pending:
         consider(c)
-    q = select(
-        Event.id, Event.family, Event.area_code, Event.lon, Event.lat, Event.created_at
-    ).where(
-        Event.family == family,
-        Event.created_at >= now - policy.window,
-        Event.incident_id.is_(None),
-        Event.state.in_(OPEN_STATES),
-    )
+    params: dict[str, Any] = {"family": family, "since": now - policy.window}
     if lon is not None and lat is not None:
         dlat = math.degrees(policy.radius_m / EARTH_M)
         dlon = dlat / max(0.2, math.cos(math.radians(lat)))
-        q = q.where(
-            Event.lat.between(lat - dlat, lat + dlat), Event.lon.between(lon - dlon, lon + dlon)
-        )
+        params |= {"lat0": lat - dlat, "lat1": lat + dlat, "lon0": lon - dlon, "lon1": lon + dlon}
+        stmt = _NEAR_POINT
     else:
-        q = q.where(Event.area_code.startswith(area_code[:15], autoescape=True))
-    for row in session.execute(q.limit(50)):
+        # Area codes are digits (checked against the layout): no LIKE wildcard to escape.
+        assert area_code.isdigit()
+        params["prefix"] = area_code[:15] + "%"
+        stmt = _IN_GRID
+    for row in conn.execute(stmt, params):
         consider(Candidate(row.id, row.family, row.area_code, row.lon, row.lat, row.created_at))
     return best[1] if best else None
