@@ -118,3 +118,7 @@ def server(data_dir: Path, hub_lake: Path) -> Iterator[str]:
         proc.kill()
         proc.wait(timeout=10)
     log.close()
+
+
+# Callers for every demo role against the `server` (defined once for every package).
+from tests.callers import accounts, callers, identifiers, residents  # noqa: E402, F401

@@ -15,13 +15,7 @@ import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from tests.api.conftest import accounts, callers, identifiers, residents  # noqa: F401
 from zhili.community.models import CommunityPlace
-
-# Known bug (2026-12-05): under `pytest -n 2` the session's demo citizen login fails with
-# "bad credentials" in this module (another module's fixture changes the accounts); the
-# module passes alone. Skipped until fixed; see the stop note.
-pytestmark = pytest.mark.skip(reason="demo-account interference under xdist; see stop note")
 
 PURPOSE = {"purpose_basis": "statutory_duty", "purpose_text": "出租房屋流动人口核查"}
 CLI = [sys.executable, "-m", "zhili.cli"]
@@ -66,7 +60,7 @@ def loaded(server: str, data_dir: Path) -> dict:
     return out
 
 
-def test_s5_scan_register_verify_see_and_report(server: str, callers, loaded: dict) -> None:  # noqa: F811
+def test_s5_scan_register_verify_see_and_report(server: str, callers, loaded: dict) -> None:
     anonymous, officer = callers["anonymous"], callers["village_officer"]
     worker, housing = callers["grid_worker"], callers["department_handler"]
     r = anonymous.request(server, "GET", f"/api/qr/codes/{loaded['flat']}")
@@ -122,7 +116,7 @@ def test_s5_scan_register_verify_see_and_report(server: str, callers, loaded: di
     assert r.text.count("<svg") >= 2 and loaded["label"] in r.text
 
 
-def test_s3_cameras_and_a_thrown_object(server: str, callers, loaded: dict) -> None:  # noqa: F811
+def test_s3_cameras_and_a_thrown_object(server: str, callers, loaded: dict) -> None:
     commander, gateway = callers["district_commander"], callers["device_gateway"]
     r = commander.request(
         server,
@@ -151,7 +145,7 @@ def test_s3_cameras_and_a_thrown_object(server: str, callers, loaded: dict) -> N
     assert e["category"] == "public_order.thrown_object" and camera in e["description"]
 
 
-def test_s2_detectors_and_activity(server: str, callers, data_dir: Path, loaded: dict) -> None:  # noqa: F811
+def test_s2_detectors_and_activity(server: str, callers, data_dir: Path, loaded: dict) -> None:
     facts = loaded["facts"]["s2"]
     done = subprocess.run(
         [*CLI, "community", "detect", "--now", "2019-06-30T16:00:00", "--data", str(data_dir)],

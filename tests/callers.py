@@ -2,7 +2,10 @@
 no unmasked ID number or phone may reach a caller who neither unmasked nor asked for their own.
 
 The scan looks for the twin's real residents' ID numbers and phones: an enterprise's unified
-social credit code is often eighteen digits too, and it is public (printed on the licence)."""
+social credit code is often eighteen digits too, and it is public (printed on the licence).
+
+The fixtures are registered once, in tests/conftest.py, so that every package (api, community,
+web) shares one login per role and one set of API keys per session."""
 
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from zhili.privacy.identity.demo import DEMO_PASSWORD
+from zhili.privacy.identity.demo import DEMO_PASSWORD, DEMO_USERNAMES
 from zhili.privacy.models import User
 
 # Digits inside longer tokens (hashes, decimals) are not identifiers.
@@ -52,8 +55,11 @@ class Caller:
 @pytest.fixture(scope="session")
 def accounts(server: str, data_dir: Path) -> dict[str, User]:
     engine = create_engine(f"sqlite:///{data_dir / 'zhili.db'}")
+    # Only the demo accounts: other tests create users (the matrix's POST /api/users) whose
+    # role would otherwise shadow a demo account's and whose password is not the demo one.
     with Session(engine) as s:
-        users = {u.role: u for u in s.scalars(select(User).order_by(User.id))}
+        demo = select(User).where(User.username.in_(DEMO_USERNAMES)).order_by(User.id)
+        users = {u.role: u for u in s.scalars(demo)}
     engine.dispose()
     return users
 
