@@ -10,8 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from tests.community.conftest import Store
+from zhili.community.channels import AccessChannel
 from zhili.community.models import CommunityCredential
-from zhili.community.passages import Refused, access_handler, check
+from zhili.community.passages import Refused, check
+from zhili.devices.ingest import Rejected
 from zhili.hub.models import AccessEvent
 
 
@@ -51,7 +53,7 @@ def test_the_handler_stores_passages_under_the_register(store: Store) -> None:
         cred = s.scalars(
             select(CommunityCredential).where(CommunityCredential.person_id.is_not(None)).limit(1)
         ).one()
-    handle = access_handler(store.sessions)
+    channel = AccessChannel()
     gate = Gate("GTF-TEST001", "gate_face", cred.grid_code)
     at = dt.datetime(2019, 7, 2, 1, 0)  # received 09:00 local
     body = [
@@ -63,9 +65,14 @@ def test_the_handler_stores_passages_under_the_register(store: Store) -> None:
         },
         {"credentialId": "VISITOR-77", "direction": "out", "dateObserved": "2019-07-02T08:59:30Z"},
     ]
-    assert handle(gate, body, at) is None
-    assert handle(gate, {**body[0], "faceImage": "..."}, at) == "biometric"
-    assert handle(Gate("SMK-1", "smoke_detector", cred.grid_code), body, at) == "unsupported"
+    item = channel.check(gate, body, at)  # type: ignore[arg-type]
+    with pytest.raises(Rejected) as refused:
+        channel.check(gate, {**body[0], "faceImage": "..."}, at)  # type: ignore[arg-type]
+    assert refused.value.reason == "biometric"
+    assert "gate_face" in channel.kinds and "smoke_detector" not in channel.kinds
+    with store.sessions() as s:
+        assert channel.write(s, store.state, [item], at) == []
+        s.commit()
     with store.sessions() as s:
         rows = s.scalars(
             select(AccessEvent)

@@ -23,6 +23,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests.conftest import need
 from tests.privacy.conftest import PG_ADMIN, _pg_reachable
 
+from zhili.community.channels import attach as attach_community
+from zhili.community.load import load_twin as load_community
 from zhili.db import make_engine, make_sessionmaker
 from zhili.db.migrate import upgrade
 from zhili.devices.broker import EmbeddedBroker
@@ -191,6 +193,11 @@ class Rig:
         )  # type: ignore[attr-defined]
         return grid
 
+    def load_community(self, twin: Path) -> None:
+        """Places, QR codes and the gates' credential register (community load-twin)."""
+        with self.sessions() as s:
+            load_community(s, twin)
+
     def rows(self, model: Any, *where: Any) -> list[Any]:
         with self.sessions() as s:
             return list(s.scalars(select(model).where(*where)).all())
@@ -257,6 +264,7 @@ def _rig(kind: str, url: str, tmp_path: Path, twin_dir: Path) -> Iterator[Rig]:
     else:
         settings = MqttSettings(mode=EXTERNAL, host=MOSQUITTO[0], port=MOSQUITTO[1], **fast)  # type: ignore[arg-type]
     ingest = DeviceIngest(sessions, state, ctx, settings)
+    attach_community(ingest)
     if broker is not None:
         broker.set_denied_callback(ingest.denied)
     ingest.start()

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from tests.devices.conftest import Rig, wait_for
 
 from zhili.devices.models import Device, DeviceQuarantine, DeviceQuarantineCount
-from zhili.events.models import Event
+from zhili.events.models import Event, EventAction, EventTimer
 
 
 def now_iso() -> str:
@@ -113,12 +113,25 @@ def test_missing_heartbeats_raise_a_maintenance_task(rig: Rig) -> None:
     assert dev_id in e.title and e.channel == "model" and "心跳周期" in e.description
     assert e.entities == [{"kind": "device", "id": dev_id}]
     assert rig.rows(Device, Device.id == dev_id, Device.status == "offline")
-    # Back online, and silent again: a new outage is a new task.
+    # Back online: the outage's task closes itself, its timers stop, the timeline says why.
     dev.send("heartbeat", heartbeat(dev_id))
+    wait_for(
+        lambda: rig.rows(Event, Event.id == e.id, Event.state == "completed"),
+        message="the outage's task closed",
+    )
+    (resolved,) = rig.rows(
+        EventAction, EventAction.event_id == e.id, EventAction.action == "resolve"
+    )
+    assert resolved.to_state == "completed" and "恢复在线" in resolved.note
+    assert resolved.actor == "detector:devices.offline"
+    assert not rig.rows(EventTimer, EventTimer.event_id == e.id, EventTimer.done_at.is_(None))
+    # Silent again: a new outage is a new task, open.
     wait_for(
         lambda: len(rig.rows(Event, Event.category == "maintenance.device_offline")) == 2,
         message="the second outage",
     )
+    second = rig.rows(Event, Event.category == "maintenance.device_offline", Event.id != e.id)
+    assert second[0].state != "completed"
 
 
 def test_a_faulty_heartbeat_raises_a_fault_task_once_a_day(rig: Rig) -> None:

@@ -6,20 +6,19 @@ else is refused with a reason (the device ingest quarantines it): a field that l
 biometric (a face image, a template, a feature vector) is refused as `biometric`, so it never
 reaches a table. The credential register (community_credentials) says whose passage it is.
 
-The device ingest takes this module's handler for the access channel
-(`ingest.handlers["access"] = access_handler(sessions)`): called with the device, the parsed
-JSON and the receive time; it returns a quarantine reason, or None when it took the message.
+The device ingest takes the access channel through `community.channels.AccessChannel`, which
+checks each message with `check` and writes a batch's passages with `record_batch` inside the
+ingest's transaction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import insert, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from zhili.community.access import LOCAL_OFFSET
 from zhili.community.models import CommunityCredential
@@ -94,9 +93,19 @@ def record(
     passages: list[dict[str, Any]],
     received_local: dt.datetime | None = None,
 ) -> int:
-    """Write checked passages (the caller commits): the register names the person and their
-    grid; an unknown credential (a visitor's card) is kept under the gate's grid, no person."""
-    creds = {p["credential_id"] for p in passages}
+    """Write one gate's checked passages (the caller commits)."""
+    return record_batch(session, [(device_id, gate_area, passages, received_local)])
+
+
+Gated = tuple[str, str, list[dict[str, Any]], "dt.datetime | None"]
+
+
+def record_batch(session: Session, gates: list[Gated]) -> int:
+    """Write checked passages of several gates, each (device id, the gate's grid, passages,
+    receive time in local time), with one lookup and one insert (the caller commits). The
+    register names the person and their grid; an unknown credential (a visitor's card) is
+    kept under the gate's grid, without a person."""
+    creds = sorted({p["credential_id"] for _, _, passages, _ in gates for p in passages})
     known = {
         c: (p, g)
         for c, p, g in session.execute(
@@ -104,46 +113,26 @@ def record(
                 CommunityCredential.credential_id,
                 CommunityCredential.person_id,
                 CommunityCredential.grid_code,
-            ).where(CommunityCredential.credential_id.in_(sorted(creds)))
+            ).where(CommunityCredential.credential_id.in_(creds))
         ).all()
     }
     rows = []
-    for p in passages:
-        at = p["passed_at"]
-        if received_local is not None:
-            at = min(at, received_local)  # a gate's clock ahead of ours is not the future
-        person, grid = known.get(p["credential_id"], (None, gate_area))
-        rows.append(
-            {
-                "device_id": device_id,
-                "credential_id": p["credential_id"],
-                "person_id": person,
-                "grid_code": grid,
-                "direction": p["direction"],
-                "passed_at": at,
-            }
-        )
-    session.execute(insert(AccessEvent), rows)
+    for device_id, gate_area, passages, received_local in gates:
+        for p in passages:
+            at = p["passed_at"]
+            if received_local is not None:
+                at = min(at, received_local)  # a gate's clock ahead of ours is not the future
+            person, grid = known.get(p["credential_id"], (None, gate_area))
+            rows.append(
+                {
+                    "device_id": device_id,
+                    "credential_id": p["credential_id"],
+                    "person_id": person,
+                    "grid_code": grid,
+                    "direction": p["direction"],
+                    "passed_at": at,
+                }
+            )
+    if rows:
+        session.execute(insert(AccessEvent), rows)
     return len(rows)
-
-
-Handler = Callable[[Any, Any, dt.datetime], "str | None"]
-
-
-def access_handler(sessions: sessionmaker[Session]) -> Handler:
-    """The device ingest's handler for the access channel: (device, body, received at UTC)
-    → None when the passages were stored, else the quarantine reason."""
-
-    def handle(device: Any, body: Any, at: dt.datetime) -> str | None:
-        if device.kind not in GATE_KINDS:
-            return "unsupported"  # only gates send passages
-        try:
-            passages = check(body)
-        except Refused as e:
-            return e.reason
-        with sessions() as session:
-            record(session, device.id, device.area_code, passages, at + LOCAL_OFFSET)
-            session.commit()
-        return None
-
-    return handle

@@ -28,7 +28,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 import paho.mqtt.client as mqtt
@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from zhili.devices import commands
 from zhili.devices.config import MqttSettings
 from zhili.devices.fire import FIRE_KINDS, GATEWAY, AlarmIn, ThresholdWatch, event_for, from_alert
-from zhili.devices.maintenance import OfflineDetector, fault_alert
+from zhili.devices.maintenance import OfflineDetector, fault_alert, resolve_returned, returned
 from zhili.devices.models import (
     Device,
     DeviceAlarm,
@@ -57,10 +57,6 @@ from zhili.privacy.context import PrivacyContext
 log = logging.getLogger(__name__)
 MAX_PAYLOAD = 64 * 1024
 KEEP_PAYLOAD = 8 * 1024
-# A handler for a channel this module does not handle itself (gate passages, issue #6 item
-# 4), called on the processor thread with the parsed JSON: returns a quarantine reason, or
-# None when it took the message.
-Handler = Callable[[DeviceInfo, Any, dt.datetime], "str | None"]
 
 
 def utcnow() -> dt.datetime:
@@ -81,6 +77,25 @@ class Rejected(Exception):
         self.reason, self.detail, self.device_id = reason, detail, device_id
 
 
+class ChannelHandler(Protocol):
+    """A channel of some device kinds that another module handles (gate passages and camera
+    detections: community/channels.py), registered with `DeviceIngest.register`.
+
+    `check` runs on each message before the batch's transaction, with the parsed JSON and the
+    receive time: it returns what `write` needs, or raises `Rejected` (quarantined with that
+    reason). `write` runs once per batch inside the transaction with everything `check`
+    accepted, and returns the event drafts to write through intake with the batch's alarms."""
+
+    channel: str
+    kinds: frozenset[str]
+
+    def check(self, device: DeviceInfo, body: Any, at: dt.datetime) -> Any: ...
+
+    def write(
+        self, session: Session, state: HubState, items: list[Any], now: dt.datetime
+    ) -> list[Draft]: ...
+
+
 @dataclass
 class _Batch:
     """What one batch decided, written in one transaction."""
@@ -94,6 +109,7 @@ class _Batch:
     accepted: Counter = field(default_factory=Counter)
     watch: dict[tuple[str, str], tuple[str, dt.datetime]] = field(default_factory=dict)
     touched: set[str] = field(default_factory=set)
+    handled: dict[int, list[Any]] = field(default_factory=dict)  # id(handler) → checked items
 
 
 class MqttLink:
@@ -161,7 +177,7 @@ class DeviceIngest:
         self.sessions, self.state, self.ctx, self.settings = sessions, state, ctx, settings
         self.cache = cache or DeviceCache()
         self.watch = ThresholdWatch()
-        self.handlers: dict[str, Handler] = {}
+        self.handlers: dict[tuple[str, str], ChannelHandler] = {}  # (channel, kind) → handler
         self.max_batch, self.linger = max_batch, linger
         self.counters: Counter = Counter()  # accepted:<channel>, quarantined:<reason>
         self.link: MqttLink | None = None
@@ -195,6 +211,11 @@ class DeviceIngest:
         self._queue.put(None)
         for t in self._threads:
             t.join(timeout=10)
+
+    def register(self, handler: ChannelHandler) -> None:
+        """Let `handler` take its channel from its kinds of device."""
+        for kind in handler.kinds:
+            self.handlers[(handler.channel, kind)] = handler
 
     def submit(self, message: Message) -> None:
         self._queue.put(message)
@@ -250,7 +271,7 @@ class DeviceIngest:
         outgoing: list[commands.Outgoing] = []
         with self.sessions() as session:
             self._write_quarantine(session, b.quarantine, now)
-            self._write_liveness(session, b)
+            self._write_liveness(session, b, now)
             for device_id, ack, m in b.acks:
                 reason = commands.acknowledge(session, device_id, ack, now)
                 if reason is not None:
@@ -260,7 +281,8 @@ class DeviceIngest:
                     self._write_quarantine(session, [row], now)
                     b.quarantine.append(row)
                     b.accepted["cmd/ack"] -= 1
-            outgoing = self._write_alarms(session, b, now)
+            drafts = self._write_handled(session, b, now)
+            outgoing = self._write_alarms(session, b, now, drafts)
             session.commit()
         self.watch.remember(b.watch)
         for out in outgoing:
@@ -294,14 +316,15 @@ class DeviceIngest:
             body = orjson.loads(m.payload)
         except orjson.JSONDecodeError as e:
             raise Rejected("bad_json", str(e)[:300], dev.id) from None
-        if t.channel in self.handlers:
-            reason = self.handlers[t.channel](dev, body, m.at)
-            if reason is not None:
-                raise Rejected(reason, f"{t.channel} handler", dev.id)
+        handler = self.handlers.get((t.channel, dev.kind))
+        if handler is not None:
+            try:
+                item = handler.check(dev, body, m.at)
+            except Rejected as r:
+                raise Rejected(r.reason, r.detail, dev.id) from None
+            b.handled.setdefault(id(handler), []).append(item)
         elif t.channel == "access":
-            raise Rejected(
-                "unsupported", "gate passages are not taken yet (issue #6 item 4)", dev.id
-            )
+            raise Rejected("unsupported", f"a {dev.kind} sends no gate passages", dev.id)
         else:
             err = problem(t.channel, body)
             if err is not None:
@@ -377,9 +400,12 @@ class DeviceIngest:
                     insert(DeviceQuarantineCount).values(day=day, reason=reason, count=n)
                 )
 
-    def _write_liveness(self, session: Session, b: _Batch) -> None:
+    def _write_liveness(self, session: Session, b: _Batch, now: dt.datetime) -> None:
         if not b.seen:
             return
+        back = returned(session, b.seen)
+        if back:
+            resolve_returned(session, self.ctx, back, now)
         dev = Device.__table__
         rows = [
             {"b_id": i, "b_seen": at, "b_hb": b.heartbeats.get(i), "b_state": self._state.get(i)}
@@ -402,13 +428,20 @@ class DeviceIngest:
             rows,
         )
 
+    def _write_handled(self, session: Session, b: _Batch, now: dt.datetime) -> list[Draft]:
+        drafts: list[Draft] = []
+        handlers = {id(h): h for h in self.handlers.values()}
+        for key, items in b.handled.items():
+            drafts += handlers[key].write(session, self.state, items, now)
+        return drafts
+
     def _write_alarms(
-        self, session: Session, b: _Batch, now: dt.datetime
+        self, session: Session, b: _Batch, now: dt.datetime, extra: list[Draft]
     ) -> list[commands.Outgoing]:
         alarms = _new_alarms(session, b.alarms)
         outgoing: list[commands.Outgoing] = []
-        drafts: list[Draft] = []
-        rows: list[DeviceAlarm | None] = []
+        drafts: list[Draft] = list(extra)
+        rows: list[DeviceAlarm | None] = [None] * len(extra)
         for a in alarms:
             plan = a.power_cut_plan()
             row = DeviceAlarm(
@@ -562,4 +595,4 @@ def _event_in(alert: Alert) -> EventIn:
     )
 
 
-__all__ = ["DeviceIngest", "Message", "MqttLink"]
+__all__ = ["ChannelHandler", "DeviceIngest", "Message", "MqttLink", "Rejected"]

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from zhili.community.channels import attach as attach_community
 from zhili.devices.broker import EmbeddedBroker
 from zhili.devices.config import DISABLED, EMBEDDED, HUB_USER, MqttSettings, settings_from_env
 from zhili.devices.credentials import CredentialStore, hash_secret, new_secret
@@ -61,6 +62,7 @@ class DeviceService:
                 **{**s.__dict__, "username": HUB_USER, "password": password}
             )
         self.ingest = DeviceIngest(self.sessions, self._state, self._ctx, s)
+        attach_community(self.ingest)  # gate passages, cameras' thrown-object detections
         if self.broker is not None:
             self.broker.set_denied_callback(self.ingest.denied)
         self.ingest.start()

@@ -3,6 +3,11 @@
 All schemas are loaded into one `referencing.Registry` by their `$id`; a `$ref` to anything
 not in the folder fails rather than being fetched. `date-time` is checked by our own format
 checker (jsonschema needs an extra package for it), since a device's timestamps feed events.
+
+The resolved, flattened schemas are compiled once by `jsonschema_rs` (a Rust validator,
+3 µs a payload where jsonschema took 120-200 µs: the ingest's budget at 5,000 messages/s is
+200 µs for everything); jsonschema, on the same schema with the same format checks, only
+explains a payload already found invalid (its best_match names the most relevant error).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import best_match
 from referencing import Registry, Resource
@@ -24,6 +30,7 @@ PROFILES = {
     "heartbeat": "zhili-heartbeat.schema.json",
     "measurement": "zhili-measurement.schema.json",
     "alert": "zhili-alert.schema.json",
+    "alert/camera": "zhili-camera-alert.schema.json",  # a camera's thrown-object detection
     "cmd": "zhili-command.schema.json",
     "cmd/ack": "zhili-ack.schema.json",
 }
@@ -94,11 +101,36 @@ def validator(channel: str) -> Draft202012Validator:
     return Draft202012Validator(_inline(doc, resolver), format_checker=formats)
 
 
+def _format(check: Any) -> Any:
+    def ok(value: str) -> bool:
+        try:
+            check(value)
+        except ValueError:
+            return False
+        return True
+
+    return ok
+
+
+@cache
+def compiled(channel: str) -> Any:
+    """The channel's profile compiled once (same schema, same format checks)."""
+    return jsonschema_rs.validator_for(
+        validator(channel).schema,
+        formats={"date-time": _format(_date_time), "uri": _format(_uri)},
+        validate_formats=True,
+    )
+
+
 def problem(channel: str, payload: Any) -> str | None:
     """None if the payload satisfies its channel's profile, else the most relevant error."""
-    v = validator(channel)
-    if v.is_valid(payload):  # the fast path: no error objects built
+    if compiled(channel).is_valid(payload):  # the fast path: no error objects built
         return None
+    v = validator(channel)
     err = best_match(v.iter_errors(payload))
+    if err is None:  # the two validators disagree: say what the compiled one found
+        first = next(iter(compiled(channel).iter_errors(payload)))
+        where = "/".join(str(p) for p in first.instance_path) or "(root)"
+        return f"{where}: {first.message}"[:500]
     where = "/".join(str(p) for p in err.absolute_path) or "(root)"
     return f"{where}: {err.message}"[:500]
