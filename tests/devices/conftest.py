@@ -1,6 +1,7 @@
-"""Devices against a real broker: the embedded amqtt on a free port, and Mosquitto at
-127.0.0.1:1883 (required in CI). Each test gets its own SQLite database, its own topic root
-(tests run in parallel against one Mosquitto) and fast clocks (heartbeat, retries)."""
+"""Devices against a real broker: the embedded amqtt (in its own process, as the server runs
+it) on a free port, and Mosquitto at 127.0.0.1:1883 (required in CI). Each test gets its own
+SQLite database, its own topic root (tests run in parallel against one Mosquitto) and fast
+clocks (heartbeat, retries)."""
 
 from __future__ import annotations
 
@@ -27,9 +28,9 @@ from zhili.community.channels import attach as attach_community
 from zhili.community.load import load_twin as load_community
 from zhili.db import make_engine, make_sessionmaker
 from zhili.db.migrate import upgrade
-from zhili.devices.broker import EmbeddedBroker
+from zhili.devices.broker_process import BrokerProcess
 from zhili.devices.config import EMBEDDED, EXTERNAL, HUB_USER, MqttSettings
-from zhili.devices.credentials import CredentialStore, hash_secret, new_secret
+from zhili.devices.credentials import hash_secret, new_secret
 from zhili.devices.ingest import DeviceIngest
 from zhili.devices.registry import load_devices, read_secrets
 from zhili.events.dispatch import WorkerIndex
@@ -106,7 +107,7 @@ class Rig:
     settings: MqttSettings
     secrets: dict[str, str]
     devices: pl.DataFrame
-    broker: EmbeddedBroker | None
+    broker: BrokerProcess | None
     hub_password: str | None
     clients: list[mqtt.Client] = field(default_factory=list)
 
@@ -254,9 +255,8 @@ def _rig(kind: str, url: str, tmp_path: Path, twin_dir: Path) -> Iterator[Rig]:
     broker, hub_password = None, None
     if kind == "amqtt":
         hub_password = new_secret()
-        store = CredentialStore(sessions, {HUB_USER: hash_secret(hub_password)})
-        port = free_port()
-        broker = EmbeddedBroker(store, root, port=port)
+        port = free_port()  # the embedded broker in its own process, as `zhili serve` runs it
+        broker = BrokerProcess(url, {HUB_USER: hash_secret(hub_password)}, root, port=port)
         broker.start()
         settings = MqttSettings(
             mode=EMBEDDED, port=port, username=HUB_USER, password=hub_password, **fast
@@ -265,8 +265,6 @@ def _rig(kind: str, url: str, tmp_path: Path, twin_dir: Path) -> Iterator[Rig]:
         settings = MqttSettings(mode=EXTERNAL, host=MOSQUITTO[0], port=MOSQUITTO[1], **fast)  # type: ignore[arg-type]
     ingest = DeviceIngest(sessions, state, ctx, settings)
     attach_community(ingest)
-    if broker is not None:
-        broker.set_denied_callback(ingest.denied)
     ingest.start()
     assert ingest.link is not None and ingest.link.subscribed.is_set()
     r = Rig(kind, sessions, state, ctx, ingest, settings, secrets, devices, broker, hub_password)

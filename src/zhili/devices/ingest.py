@@ -24,20 +24,19 @@ import logging
 import queue
 import threading
 import time
-import uuid
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import orjson
-import paho.mqtt.client as mqtt
 from sqlalchemy import and_, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from zhili.devices import commands
+from zhili.devices.broker_process import DENIED
 from zhili.devices.config import MqttSettings
 from zhili.devices.fire import FIRE_KINDS, GATEWAY, AlarmIn, ThresholdWatch, event_for, from_alert
+from zhili.devices.link import HubLink
 from zhili.devices.maintenance import OfflineDetector, fault_alert, resolve_returned, returned
 from zhili.devices.models import (
     Device,
@@ -46,7 +45,7 @@ from zhili.devices.models import (
     DeviceQuarantineCount,
 )
 from zhili.devices.registry import DeviceCache, DeviceInfo
-from zhili.devices.topics import TopicError, parse, subscriptions
+from zhili.devices.topics import TopicError, parse
 from zhili.devices.validation import parse_time, problem
 from zhili.events.detectors import Alert, run_detector
 from zhili.events.intake import Draft, prepare, write_batch
@@ -112,57 +111,6 @@ class _Batch:
     handled: dict[int, list[Any]] = field(default_factory=dict)  # id(handler) → checked items
 
 
-class MqttLink:
-    """The hub's paho client: subscribes to the tree, reconnects by itself, publishes QoS 1."""
-
-    def __init__(self, settings: MqttSettings, on_message: Callable[[Message], None]) -> None:
-        self.settings = settings
-        self._on = on_message
-        self.client = mqtt.Client(
-            mqtt.CallbackAPIVersion.VERSION2,
-            client_id=f"zhili-hub-{uuid.uuid4().hex[:12]}",
-            clean_session=True,
-            protocol=mqtt.MQTTv311,
-        )
-        if settings.username:
-            self.client.username_pw_set(settings.username, settings.password)
-        self.client.reconnect_delay_set(min_delay=1, max_delay=15)
-        self.client.on_connect = self._connected
-        self.client.on_subscribe = self._subscribed
-        self.client.on_message = self._message
-        self.subscribed = threading.Event()
-        self.refused: str | None = None
-
-    def start(self, timeout: float = 10) -> bool:
-        self.client.connect_async(self.settings.host, self.settings.port, keepalive=30)
-        self.client.loop_start()
-        return self.subscribed.wait(timeout)
-
-    def stop(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
-
-    def publish(self, topic: str, payload: bytes) -> None:
-        self.client.publish(topic, payload, qos=1)
-
-    def _connected(self, client: mqtt.Client, userdata, flags, reason, properties) -> None:  # type: ignore[no-untyped-def]
-        if reason.is_failure:
-            self.refused = str(reason)
-            log.error("MQTT broker refused the hub: %s", reason)
-            return
-        self.refused = None
-        client.subscribe([(t, 1) for t in subscriptions(self.settings.root)])
-
-    def _subscribed(self, client, userdata, mid, reasons, properties) -> None:  # type: ignore[no-untyped-def]
-        if all(not r.is_failure for r in reasons):
-            self.subscribed.set()
-        else:
-            log.error("MQTT subscription refused: %s", reasons)
-
-    def _message(self, client, userdata, msg: mqtt.MQTTMessage) -> None:  # type: ignore[no-untyped-def]
-        self._on(Message(msg.topic, bytes(msg.payload), utcnow()))
-
-
 class DeviceIngest:
     def __init__(
         self,
@@ -180,12 +128,13 @@ class DeviceIngest:
         self.handlers: dict[tuple[str, str], ChannelHandler] = {}  # (channel, kind) → handler
         self.max_batch, self.linger = max_batch, linger
         self.counters: Counter = Counter()  # accepted:<channel>, quarantined:<reason>
-        self.link: MqttLink | None = None
+        self.link: HubLink | None = None
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._state: dict[str, dict[str, Any]] = {}  # device → last known state and values
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._last_offline_check = 0.0
+        self._denied_prefix = f"{settings.root}/{DENIED}/"
 
     # ---- lifecycle -------------------------------------------------------------------
     def start(self, connect: bool = True) -> None:
@@ -200,7 +149,7 @@ class DeviceIngest:
         for t in self._threads:
             t.start()
         if connect:
-            self.link = MqttLink(self.settings, self.submit)
+            self.link = HubLink(self.settings, self.receive)
             if not self.link.start():
                 log.error("device ingest: not subscribed to %s yet", self.settings.describe())
 
@@ -219,6 +168,13 @@ class DeviceIngest:
 
     def submit(self, message: Message) -> None:
         self._queue.put(message)
+
+    def receive(self, topic: str, payload: bytes, at: dt.datetime) -> None:
+        if topic.startswith(self._denied_prefix):  # the broker process refused a publish
+            user = topic[len(self._denied_prefix) :]
+            self._queue.put(Message(payload.decode("utf-8", "replace"), b"", at, user))
+            return
+        self._queue.put(Message(topic, payload, at))
 
     def denied(self, topic: str, user: str) -> None:
         """The embedded broker refused a publish (another device's topic): quarantine it."""
@@ -528,7 +484,7 @@ class DeviceIngest:
         return {
             "queued": self._queue.qsize(),
             "devices": len(self.cache),
-            "connected": bool(self.link and self.link.client.is_connected()),
+            "connected": bool(self.link and self.link.is_connected()),
             "accepted": {
                 k.split(":", 1)[1]: v for k, v in self.counters.items() if k.startswith("accepted:")
             },
@@ -595,4 +551,4 @@ def _event_in(alert: Alert) -> EventIn:
     )
 
 
-__all__ = ["ChannelHandler", "DeviceIngest", "Message", "MqttLink", "Rejected"]
+__all__ = ["ChannelHandler", "DeviceIngest", "Message", "Rejected"]

@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from zhili.community.channels import attach as attach_community
-from zhili.devices.broker import EmbeddedBroker
+from zhili.devices.broker_process import BrokerProcess
 from zhili.devices.config import DISABLED, EMBEDDED, HUB_USER, MqttSettings, settings_from_env
-from zhili.devices.credentials import CredentialStore, hash_secret, new_secret
+from zhili.devices.credentials import hash_secret, new_secret
 from zhili.devices.ingest import DeviceIngest
 from zhili.events.runtime import HubState
 from zhili.privacy.context import PrivacyContext
@@ -33,7 +33,7 @@ class DeviceService:
     ) -> None:
         self.settings = settings or settings_from_env()
         self.sessions = sessions
-        self.broker: EmbeddedBroker | None = None
+        self.broker: BrokerProcess | None = None
         self.ingest: DeviceIngest | None = None
         self.status = "not started"
         self._state, self._ctx = state, ctx
@@ -47,9 +47,14 @@ class DeviceService:
         if s.mode == EMBEDDED:
             # The hub's own account on its broker: a password of this process only.
             password = new_secret()
-            store = CredentialStore(self.sessions, {HUB_USER: hash_secret(password)})
-            self.broker = EmbeddedBroker(
-                store, s.root, s.host, s.port, session_expiry_s=s.session_expiry_s
+            engine = self.sessions.kw["bind"]
+            self.broker = BrokerProcess(
+                engine.url.render_as_string(hide_password=False),
+                {HUB_USER: hash_secret(password)},
+                s.root,
+                s.host,
+                s.port,
+                session_expiry_s=s.session_expiry_s,
             )
             try:
                 self.broker.start()
@@ -63,8 +68,6 @@ class DeviceService:
             )
         self.ingest = DeviceIngest(self.sessions, self._state, self._ctx, s)
         attach_community(self.ingest)  # gate passages, cameras' thrown-object detections
-        if self.broker is not None:
-            self.broker.set_denied_callback(self.ingest.denied)
         self.ingest.start()
         self.status = f"running: {s.describe()}"
         log.info("devices: %s", self.status)
