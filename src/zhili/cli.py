@@ -42,10 +42,11 @@ app.add_typer(retention_app, name="retention")
 app.add_typer(export_app, name="export")
 app.add_typer(events_app, name="events")
 app.add_typer(community_app, name="community")
-# Devices (#6): registry, MQTT credentials, quarantine (zhili/devices/cli.py).
-from zhili.devices.cli import devices_app  # noqa: E402
+# Devices (#6): registry, MQTT credentials, quarantine, simulator (zhili/devices/cli.py).
+from zhili.devices.cli import devices_app, simulate_cmd  # noqa: E402
 
 app.add_typer(devices_app, name="devices")
+app.command("simulate")(simulate_cmd)
 log = logging.getLogger("zhili")
 
 DataOpt = Annotated[

@@ -152,3 +152,52 @@ def purge_cmd(
         n = session.execute(delete(DeviceQuarantine).where(DeviceQuarantine.at < cutoff)).rowcount
         session.commit()
     typer.echo(f"quarantined payloads deleted: {n:,}")
+
+
+def simulate_cmd(
+    data: DataOpt = None,
+    rate: Annotated[float, typer.Option(help="Messages a second, all devices together.")] = 100.0,
+    duration: Annotated[float, typer.Option(help="Seconds to run.")] = 60.0,
+    devices: Annotated[int, typer.Option(help="How many of the registry's devices speak.")] = 300,
+    alarm_every: Annotated[float, typer.Option(help="Seconds between alarms (0: none).")] = 60.0,
+    seed: Annotated[int, typer.Option(help="Same seed, same devices and traffic.")] = 7,
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON line.")] = False,
+) -> None:
+    """Replay the twin's devices as live MQTT traffic to the broker (the embedded one of a
+    running `zhili serve`, or ZHILI_MQTT_URL's), each device logged in as itself."""
+    import asyncio
+
+    from zhili.devices.config import DISABLED, settings_from_env
+    from zhili.devices.registry import read_secrets
+    from zhili.devices.simulator import gate_credentials, pick, simulate
+    from zhili.devices.traffic import Traffic, fleet
+
+    settings = settings_from_env()
+    if settings.mode == DISABLED:
+        raise typer.BadParameter("ZHILI_MQTT_URL=none: there is no broker to talk to")
+    path = secrets_path(data)
+    if not path.exists():
+        raise typer.BadParameter(f"no {path}: run `zhili devices load` first")
+    sessions = _store(data)
+    with sessions() as session:
+        chosen = pick(fleet(session), devices, seed)
+        credentials = gate_credentials(session, chosen)
+    result = asyncio.run(
+        simulate(
+            settings.host,
+            settings.port,
+            settings.root,
+            chosen,
+            read_secrets(path),
+            Traffic(credentials, seed),
+            rate,
+            duration,
+            alarm_every,
+            seed,
+        )
+    )
+    figures = {"broker": settings.describe(), **result.as_dict()}
+    if json_out:
+        typer.echo(json.dumps(figures, ensure_ascii=False))
+    else:
+        typer.echo("\n".join(f"{k}: {v}" for k, v in figures.items()))
