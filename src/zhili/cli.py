@@ -43,10 +43,11 @@ app.add_typer(export_app, name="export")
 app.add_typer(events_app, name="events")
 app.add_typer(community_app, name="community")
 # Devices (#6): registry, MQTT credentials, quarantine, simulator (zhili/devices/cli.py).
-from zhili.devices.cli import devices_app, simulate_cmd  # noqa: E402
+from zhili.devices.cli import bench_mqtt_cmd, devices_app, simulate_cmd  # noqa: E402
 
 app.add_typer(devices_app, name="devices")
 app.command("simulate")(simulate_cmd)
+bench_app.command("mqtt")(bench_mqtt_cmd)
 log = logging.getLogger("zhili")
 
 DataOpt = Annotated[

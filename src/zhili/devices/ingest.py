@@ -25,6 +25,7 @@ import queue
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -48,7 +49,7 @@ from zhili.devices.registry import DeviceCache, DeviceInfo
 from zhili.devices.topics import TopicError, parse
 from zhili.devices.validation import parse_time, problem
 from zhili.events.detectors import Alert, run_detector
-from zhili.events.intake import Draft, prepare, write_batch
+from zhili.events.intake import Draft, Outcome, prepare, write_batch
 from zhili.events.runtime import HubState
 from zhili.events.schemas import EntityRef, EventIn
 from zhili.privacy.context import PrivacyContext
@@ -109,6 +110,7 @@ class _Batch:
     watch: dict[tuple[str, str], tuple[str, dt.datetime]] = field(default_factory=dict)
     touched: set[str] = field(default_factory=set)
     handled: dict[int, list[Any]] = field(default_factory=dict)  # id(handler) → checked items
+    events: list[tuple[str, str, Outcome]] = field(default_factory=list)  # alarms' events
 
 
 class DeviceIngest:
@@ -135,6 +137,10 @@ class DeviceIngest:
         self._threads: list[threading.Thread] = []
         self._last_offline_check = 0.0
         self._denied_prefix = f"{settings.root}/{DENIED}/"
+        self.processed = 0  # messages taken or quarantined since start
+        # Told after each commit: (messages so far, the batch's alarms with their events);
+        # the MQTT benchmark's clock.
+        self.observer: Callable[[int, list[tuple[str, str, Outcome]]], None] | None = None
 
     # ---- lifecycle -------------------------------------------------------------------
     def start(self, connect: bool = True) -> None:
@@ -245,6 +251,9 @@ class DeviceIngest:
             self.publish(out)
         self.counters.update({f"accepted:{k}": v for k, v in b.accepted.items() if v})
         self.counters.update(f"quarantined:{q['reason']}" for q in b.quarantine)
+        self.processed += len(messages)
+        if self.observer is not None:
+            self.observer(self.processed, b.events)
 
     def _check(self, m: Message, b: _Batch, now: dt.datetime) -> None:
         if m.denied_user is not None:
@@ -444,6 +453,7 @@ class DeviceIngest:
                 if row is not None:
                     o = by_key[d.idempotency_key]
                     row.event_id, row.event_code = o.id, o.code
+                    b.events.append((row.device_id, row.source_id, o))
         return outgoing
 
     def _quarantine_alone(self, m: Message, reason: str, detail: str, now: dt.datetime) -> None:
@@ -456,6 +466,7 @@ class DeviceIngest:
         except Exception:  # the database itself is gone: the log is all we have
             log.exception("could not quarantine a message on %s", m.topic)
         self.counters[f"quarantined:{reason}"] += 1
+        self.processed += 1
 
     # ---- the supervisor thread: resends, escalations, offline devices ------------------
     def _supervise(self) -> None:
