@@ -470,6 +470,23 @@ def bench_intake(
     typer.echo(json.dumps(figures, ensure_ascii=False) if json_out else lines)
 
 
+@bench_app.command("ui")
+def bench_ui(
+    clients: Annotated[int, typer.Option(help="Big screens open at once (browser pages).")] = 20,
+    workers: Annotated[int, typer.Option(help="Workers on duty, each a dot.")] = 37_000,
+    events: Annotated[int, typer.Option(help="Open events, each a dot.")] = 10_000,
+    reports: Annotated[int, typer.Option(help="Events posted to time the live updates.")] = 30,
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON line.")] = False,
+) -> None:
+    """The big screen under load with real Chromium pages: server RSS growth per connected
+    screen, and the time from an event entering the hub to its dot on every screen (p95)."""
+    from zhili.web.bench_ui import run as run_bench
+
+    figures = run_bench(clients=clients, workers=workers, events=events, reports=reports)
+    lines = "\n".join(f"{k}: {v}" for k, v in figures.items())
+    typer.echo(json.dumps(figures) if json_out else lines)
+
+
 @app.command()
 def serve(
     data: DataOpt = None,
@@ -488,7 +505,9 @@ def serve(
         create_app(data_dir(data)),
         host=host or settings.host,
         port=port or settings.port,
-        log_level="info",
+        # One access-log line per request at INFO; ZHILI_LOG_LEVEL=WARNING turns it off (the
+        # audit trail, not the access log, is the record of who did what).
+        log_level=settings.log_level.lower(),
     )
 
 

@@ -3,7 +3,10 @@ route's declared action (every /api route declares one: see ROUTE_ACTIONS)."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from fastapi import Depends, Header, Query, Request
 from sqlalchemy import bindparam, select
@@ -46,9 +49,9 @@ async def actor(
             token = authorization[7:].strip()
             return await run_in_threadpool(_user_actor, request, token)
         if x_api_key:
-            if _pool_busy(request):  # no waiting for a connection on the loop
-                return await run_in_threadpool(_key_actor, request, x_api_key)
-            return _key_actor(request, x_api_key)
+            if sha256_hex(x_api_key) in _key_cache or not _pool_busy(request):
+                return _key_actor(request, x_api_key)  # cached, or an idle connection
+            return await run_in_threadpool(_key_actor, request, x_api_key)
     except AuthError as exc:
         raise NotAuthenticated(str(exc)) from exc
     return ANONYMOUS
@@ -81,12 +84,41 @@ _KEY_ROW = select(
 ).where(ApiKey.key_hash == bindparam("key_hash"))
 
 
+# Resolved keys, kept briefly: a system pushing hundreds of events a second would otherwise
+# pay one database read per request. A revocation (made by the CLI, in another process)
+# takes effect within KEY_TTL_S; unknown keys are never cached.
+KEY_TTL_S = 10.0
+_key_cache: dict[str, tuple[float, Any]] = {}
+_key_cache_lock = threading.Lock()
+
+
+def forget_keys() -> None:
+    """Drop every cached key (tests, and after a revocation in this process)."""
+    with _key_cache_lock:
+        _key_cache.clear()
+
+
+def _key_row(request: Request, key_hash: str) -> Any:
+    now = time.monotonic()
+    hit = _key_cache.get(key_hash)
+    if hit is not None and now - hit[0] < KEY_TTL_S:
+        return hit[1]
+    with request.app.state.engine.connect() as conn:  # an indexed read on the loop: ~0.1 ms
+        row = conn.execute(_KEY_ROW, {"key_hash": key_hash}).first()
+    if row is not None:
+        with _key_cache_lock:
+            if len(_key_cache) > 10_000:  # many distinct keys: start over rather than grow
+                _key_cache.clear()
+            _key_cache[key_hash] = (now, row)
+    return row
+
+
 def _key_actor(request: Request, key: str) -> Actor:
-    """Same checks and errors as identity.resolve_api_key: unknown, revoked (read each time)."""
+    """Same checks and errors as identity.resolve_api_key: unknown, revoked (re-read at least
+    every KEY_TTL_S)."""
     if not key.startswith(API_KEY_PREFIX):
         raise AuthError("unknown_key", "unknown API key")
-    with request.app.state.engine.connect() as conn:  # an indexed read on the loop: ~0.1 ms
-        row = conn.execute(_KEY_ROW, {"key_hash": sha256_hex(key)}).first()
+    row = _key_row(request, sha256_hex(key))
     if row is None:
         raise AuthError("unknown_key", "unknown API key")
     if row.revoked:
