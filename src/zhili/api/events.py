@@ -4,7 +4,6 @@ the lifecycle actions, photos, the three rates, and the routing rules as data.""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +15,15 @@ from sqlalchemy.orm import Session
 
 from zhili.api.deps import db, privacy, requires
 from zhili.events import lifecycle as L
+from zhili.events.attachments import (
+    MAX_PHOTO_BYTES,
+    PHOTO_TYPES,
+    add_attachment,
+    attachment_path,
+)
 from zhili.events.categories import tree
 from zhili.events.intake import prepare
-from zhili.events.models import EventAction, EventAttachment, Worker
+from zhili.events.models import EventAttachment, Worker
 from zhili.events.queries import get_event, list_events, my_notifications
 from zhili.events.routing import Rule, save_version
 from zhili.events.schemas import EventIn
@@ -38,8 +43,6 @@ ROLE_CHANNEL = {
     "department_system": "department",
     "device_gateway": "device",
 }
-PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp", "image/heic"}
-MAX_PHOTO_BYTES = 10 * 1024 * 1024
 
 
 @router.get("/event-categories")
@@ -182,52 +185,17 @@ async def attach(
     if file.content_type not in PHOTO_TYPES:
         raise ValueError(f"photos only ({', '.join(sorted(PHOTO_TYPES))}), not {file.content_type}")
     data = await file.read(MAX_PHOTO_BYTES + 1)
-    if len(data) > MAX_PHOTO_BYTES:
-        raise ValueError("a photo may have at most 10 MB")
-    if not data:
-        raise ValueError("the file is empty")
-    # Handlers attach to events in their area, citizens to their own, reporters in their area.
-    allowed = _allowed(current)
-    perm = next(
-        (p for p in ("event.handle", "event.read_own", "event.report") if p in allowed),
-        "event.handle",
+    row = add_attachment(
+        session,
+        ctx,
+        current,
+        Path(request.app.state.data),
+        code,
+        data,
+        file.content_type,
+        file.filename,
     )
-    e = load_event(session, current, code, perm)
-    digest = hashlib.sha256(data).hexdigest()
-    path = _attachment_path(request, digest)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".part")
-        tmp.write_bytes(data)
-        tmp.replace(path)
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    row = EventAttachment(
-        event_id=e.id,
-        sha256=digest,
-        content_type=file.content_type,
-        size=len(data),
-        filename=(file.filename or "photo")[:128],
-        at=now,
-        actor=current.id,
-    )
-    session.add(row)
-    session.add(
-        EventAction(
-            event_id=e.id,
-            at=now,
-            actor=current.id,
-            action="attach",
-            from_state=e.state,
-            to_state=e.state,
-            level=e.level,
-            department=e.department,
-            note=row.filename,
-        )
-    )
-    session.flush()
-    ctx.audit(session, current, "event.attach", resource=f"event:{code}", result_count=1)
-    session.commit()
-    return {"id": row.id, "sha256": digest, "size": len(data)}
+    return {"id": row.id, "sha256": row.sha256, "size": row.size}
 
 
 def _allowed(actor: Actor) -> dict[str, str]:
@@ -237,7 +205,7 @@ def _allowed(actor: Actor) -> dict[str, str]:
 
 
 def _attachment_path(request: Request, digest: str) -> Path:
-    return Path(request.app.state.data) / "attachments" / digest[:2] / digest
+    return attachment_path(Path(request.app.state.data), digest)
 
 
 @router.get("/events/{code}/attachments/{attachment_id}")

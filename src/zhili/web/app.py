@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from fastapi import FastAPI
+from nicegui import app as nicegui_app
 from nicegui import ui
 
 from zhili import __version__
@@ -15,7 +17,10 @@ from zhili.db.migrate import upgrade
 from zhili.devices.service import DeviceService
 from zhili.events.hub import build_event_hub
 from zhili.privacy.context import PrivacyContext
-from zhili.web.pages import home
+from zhili.web import routes, session
+from zhili.web.context import WebContext
+from zhili.web.live import LiveFeed
+from zhili.web.pages import register_pages
 
 
 def create_app(data: Path, db_url: str | None = None) -> FastAPI:
@@ -37,7 +42,17 @@ def create_app(data: Path, db_url: str | None = None) -> FastAPI:
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)
-    home.register(app.state.data)
+    # The role pages (#7): one context to the services, one live feed for every screen.
+    web = WebContext(app.state.data, app.state.sessions, app.state.privacy, app.state.events)
+    web.feed = LiveFeed(app.state.sessions)
+    app.state.web = web
+    app.include_router(session.router)
+    app.include_router(routes.router)
+    nicegui_app.add_static_files("/zhili-static", Path(__file__).parent / "static")
+    nicegui_app.on_startup(web.feed.start)
+    nicegui_app.on_shutdown(web.feed.stop)
+    threading.Thread(target=routes.warm, args=(app.state.data,), daemon=True).start()
+    register_pages(web)
     ui.run_with(
         app, title="智理 Zhili", language="zh-CN", show_welcome_message=False, reconnect_timeout=10
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zhili.web.strings import PAGE_STRINGS
+
 STRINGS: dict[str, dict[str, str]] = {
     "title": {
         "zh": "智理 · 余杭区社会治理城市大脑",
@@ -34,6 +36,9 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "scale": {"zh": "孪生规模", "en": "Twin scale"},
 }
+
+
+STRINGS.update(PAGE_STRINGS)  # the role pages' strings (web/strings.py)
 
 
 def t(key: str, lang: str) -> str:

@@ -1,0 +1,72 @@
+"""The dispatcher's queues: how many events wait in each state and how many are overdue,
+inside the actor's area (the scope is applied in the query, like every list)."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from zhili.events import lifecycle as L
+from zhili.events.models import Event
+from zhili.events.runtime import HubState
+from zhili.privacy.actors import Actor
+from zhili.privacy.policy import authorize, can
+from zhili.privacy.scope import scope_condition
+
+# The queues in the order a dispatcher works them: overdue first, then the loop's order.
+QUEUES = (
+    "overdue",
+    L.RECEIVED,
+    L.TRANSFERRED,
+    L.REOPENED,
+    L.DISPATCHED,
+    L.HANDLING,
+    L.REPLIED,
+    L.SUPERVISED,
+    L.COMPLETED,
+)
+# Stateless actions offered beside the state machine's.
+EXTRA_ACTIONS = ("escalate", "urge", "note")
+
+
+def queue_counts(session: Session, actor: Actor) -> dict[str, int]:
+    authorize(actor, "event.list")
+    in_scope = scope_condition(actor, Event.area_code)
+    counts = {q: 0 for q in QUEUES}
+    states = [q for q in QUEUES if q != "overdue"]
+    for state, n in session.execute(
+        select(Event.state, func.count())
+        .where(Event.state.in_(states), in_scope)
+        .group_by(Event.state)
+    ):
+        counts[state] = n
+    counts["overdue"] = (
+        session.scalar(
+            select(func.count()).where(Event.state.in_(L.OPEN_STATES), Event.overdue, in_scope)
+        )
+        or 0
+    )
+    return counts
+
+
+def actions_now(actor: Actor, state: str, own: bool = False) -> list[str]:
+    """The actions this actor may take on an event in `state` (the state machine and the
+    policy both agree), in the loop's order."""
+    from zhili.events.workflow import OWN_PERMISSION, PERMISSION
+
+    out = []
+    for action in (*L.ACTIONS, *EXTRA_ACTIONS):
+        if action == "merge":
+            continue  # needs the incident it joins: done from the API
+        if action in L.ACTIONS and state not in L.ACTIONS[action]:
+            continue
+        if action in EXTRA_ACTIONS and state not in L.OPEN_STATES:
+            continue
+        permission = OWN_PERMISSION.get(action) if own else PERMISSION[action]
+        if permission and can(actor, permission):
+            out.append(action)
+    return out
+
+
+def departments(session: Session, state: HubState) -> list[str]:
+    return sorted({r.department for r in state.book(session).rules})
