@@ -43,7 +43,7 @@ app.add_typer(export_app, name="export")
 app.add_typer(events_app, name="events")
 app.add_typer(community_app, name="community")
 # Devices (#6): registry, MQTT credentials, quarantine, simulator (zhili/devices/cli.py).
-from zhili.devices.cli import bench_mqtt_cmd, devices_app, simulate_cmd  # noqa: E402
+from zhili.devices.cli import bench_mqtt_cmd, demo_pipeline, devices_app, simulate_cmd  # noqa: E402
 
 app.add_typer(devices_app, name="devices")
 app.command("simulate")(simulate_cmd)
@@ -569,6 +569,7 @@ def demo(
             _hub_pipeline(data)
     users_demo(data, markdown=None)
     _event_pipeline(data)
+    demo_pipeline(data)  # devices and smart communities (#6)
     serve(data=data, host=None, port=port)
 
 

@@ -100,7 +100,16 @@ def test_a_cameras_thrown_object_detection_opens_an_event(rig: Rig, twin_dir: Pa
     assert f"{camera_id}" in e.description
     wait_for(lambda: rig.ingest.stats()["accepted"].get("alert") == 2)
     assert len(rig.rows(Event, Event.category == "public_order.thrown_object")) == 1
+    assert not quarantined(rig)
     assert rig.rows(Device, Device.id == camera_id, Device.building_id == building)
+    # An estimate above the roof is taken as the top floors, and says so.
+    other = facade["device_id"][1]
+    rig.device(other).send("alert", detection(other, floor=99, n=2))
+    high = wait_for(
+        lambda: rig.rows(Event, Event.category == "public_order.thrown_object", Event.id != e.id),
+        message="the above-the-roof detection's event",
+    )
+    assert "高于楼顶" in high[0].description
     # A detection that is not one (a fire trigger from a camera) is quarantined as schema.
     cam.send("alert", {**body, "id": "x-2", "data": {"trigger": "smoke"}})
     q = wait_for(lambda: quarantined(rig).get("schema"), message="the schema refusal")

@@ -219,6 +219,10 @@ def thrown_object_draft(
     if cam.building_id:
         b = _building(session, cam.building_id)
         address = b.label
+        if floor_estimate is not None and b.floors and floor_estimate > b.floors:
+            # The analytics' estimate is rough: above the roof means the top floors.
+            reasons.append(f"估计楼层 {floor_estimate} 高于楼顶（{b.floors} 层），按顶层回溯")
+            floor_estimate = b.floors
         lo = hi = floor_estimate or 1
         if floor_estimate is None:
             lo, hi = 1, b.floors or 1

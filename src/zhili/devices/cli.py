@@ -222,3 +222,15 @@ def bench_mqtt_cmd(
         typer.echo(json.dumps(figures, ensure_ascii=False))
     else:
         typer.echo("\n".join(f"{k}: {v}" for k, v in figures.items()))
+
+
+def demo_pipeline(data: Path | None) -> None:
+    """`zhili demo`'s devices: the registry from the twin (new devices get the passwords
+    `zhili simulate` logs in with) and the smart communities (places, QR codes, the gates'
+    credential register). Both reloads keep what was issued before."""
+    from zhili.community.cli import load_twin_cmd
+
+    typer.echo("devices: the registry and the smart communities …")
+    load_cmd(data, secrets=None)
+    load_twin_cmd(data)
+    typer.echo("devices: live traffic with `zhili simulate --rate 100` beside the server")

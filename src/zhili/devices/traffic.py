@@ -62,6 +62,7 @@ class SimDevice:
     compound_id: str | None
     role: str | None
     building_id: str | None
+    floors: int | None = None  # a façade camera's highest floor in view
 
 
 @dataclass
@@ -79,7 +80,14 @@ def now_iso() -> str:
 def fleet(session: Session) -> list[SimDevice]:
     """Every active device of the registry."""
     rows = session.execute(
-        select(Device.id, Device.kind, Device.compound_id, Device.role, Device.building_id)
+        select(
+            Device.id,
+            Device.kind,
+            Device.compound_id,
+            Device.role,
+            Device.building_id,
+            Device.floor_to,
+        )
         .where(Device.active)
         .order_by(Device.id)
     ).all()
@@ -184,7 +192,10 @@ class Traffic:
                 "severity": "high",
                 "dateIssued": now_iso(),
                 "alertSource": dev.id,
-                "data": {"trigger": "thrownObject", "floorEstimate": self.rng.randint(3, 15)},
+                "data": {
+                    "trigger": "thrownObject",
+                    "floorEstimate": self.rng.randint(1, max(1, dev.floors or 6)),
+                },
             }
             return Message(dev, "alert", orjson.dumps(body), 1)
         trigger = self.rng.choice(TRIGGERS[dev.kind])
