@@ -271,8 +271,9 @@ def on_thrown_object(
     at: dt.datetime,
     floor_estimate: int | None,
 ) -> Outcome:
-    """For the MQTT ingest: a camera's thrown-object detection → an event (merged with the
-    other cameras' detections of the same throw: same family, near in space and time)."""
+    """One detection written alone → its event (merged with the other cameras' detections of
+    the same throw: same family, near in space and time). The MQTT ingest writes the same
+    draft in its batch (community/channels.py)."""
     with sessions() as session:
         draft = thrown_object_draft(session, state, camera_id, at, floor_estimate)
         [outcome] = write_batch(session, state, ctx, [draft])
