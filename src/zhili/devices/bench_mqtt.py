@@ -140,6 +140,17 @@ async def _load_main(
         c.close()
 
 
+def _cpu_s(pid: int | None) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc), 0 if unknown."""
+    if pid is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 # -- the broker ----------------------------------------------------------------------------
 
 
@@ -184,6 +195,12 @@ class _Broker:
             [binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         _wait_port(self.port, self._proc)
+
+    @property
+    def pid(self) -> int | None:
+        if self._amqtt is not None:
+            return self._amqtt.pid
+        return self._proc.pid if self._proc is not None else None
 
     def stop(self) -> None:
         if self._amqtt is not None:
@@ -337,10 +354,15 @@ def run(
             # Raw: the broker alone, to a subscriber that only counts.
             counter = _Counter(b.port)
             counter.start()
+            broker_cpu = _cpu_s(b.pid)
             parent.send({"do": "blast"})
             sent = parent.recv()
             got = _wait_count(lambda: counter.count, messages)
+            broker_cpu = _cpu_s(b.pid) - broker_cpu
             counter.stop()
+            # CPU per message does not depend on what else the machine runs: the rate one
+            # idle core would give is its inverse.
+            figures["broker_cpu_us_per_msg"] = round(broker_cpu / messages * 1e6, 1)
             figures["raw_broker_msgs_per_s"] = round(
                 counter.count / (counter.last - sent["started"])
             )
@@ -369,9 +391,13 @@ def run(
 
             ingest.observer = observe
             ingest.start()
+            hub_cpu = time.process_time()
             parent.send({"do": "blast"})
             sent = parent.recv()
             got = _wait_count(lambda: ingest.processed, messages)  # type: ignore[union-attr]
+            hub_cpu = time.process_time() - hub_cpu
+            figures["ingest_cpu_us_per_msg"] = round(hub_cpu / messages * 1e6, 1)
+            figures["ingest_msgs_per_core_s"] = round(messages / hub_cpu) if hub_cpu else None
             figures["msgs_per_s"] = round(ingest.processed / (last[0] - sent["started"]))
             figures["processed"] = ingest.processed
             figures["lost"] = messages - ingest.processed

@@ -145,6 +145,10 @@ class BrokerProcess:
             self._proc = None
 
     @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
+    @property
     def running(self) -> bool:
         return self._proc is not None and self._proc.is_alive()
 

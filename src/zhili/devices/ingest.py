@@ -121,8 +121,8 @@ class DeviceIngest:
         ctx: PrivacyContext,
         settings: MqttSettings,
         cache: DeviceCache | None = None,
-        max_batch: int = 500,
-        linger: float = 0.005,
+        max_batch: int = 1000,
+        linger: float = 0.05,
     ) -> None:
         self.sessions, self.state, self.ctx, self.settings = sessions, state, ctx, settings
         self.cache = cache or DeviceCache()
@@ -198,7 +198,8 @@ class DeviceIngest:
                 return
             batch = [item]
             deadline = time.monotonic() + self.linger
-            while len(batch) < self.max_batch:
+            urgent = _urgent(item)
+            while not urgent and len(batch) < self.max_batch:
                 try:
                     nxt = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
                 except queue.Empty:
@@ -207,6 +208,7 @@ class DeviceIngest:
                     self.process(batch)
                     return
                 batch.append(nxt)
+                urgent = _urgent(nxt)
             self.process(batch)
 
     def process(self, messages: list[Message], now: dt.datetime | None = None) -> None:
@@ -505,6 +507,11 @@ class DeviceIngest:
                 if k.startswith("quarantined:")
             },
         }
+
+
+def _urgent(m: Message) -> bool:
+    """An alarm (or a command's answer) ends the batch's lingering: written at once."""
+    return m.topic.endswith(("/alert", "/cmd/ack"))
 
 
 def _same_device(dev: DeviceInfo, named: str) -> None:
