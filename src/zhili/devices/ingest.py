@@ -132,6 +132,9 @@ class DeviceIngest:
         self.counters: Counter = Counter()  # accepted:<channel>, quarantined:<reason>
         self.link: HubLink | None = None
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        # Alarms and command answers overtake queued telemetry: they wait here, and a wake-up
+        # token in the main queue ends whatever the processor is waiting for.
+        self._urgent: queue.SimpleQueue = queue.SimpleQueue()
         self._state: dict[str, dict[str, Any]] = {}  # device → last known state and values
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -173,14 +176,18 @@ class DeviceIngest:
             self.handlers[(handler.channel, kind)] = handler
 
     def submit(self, message: Message) -> None:
-        self._queue.put(message)
+        if _urgent(message):
+            self._urgent.put(message)
+            self._queue.put(_WAKE)
+        else:
+            self._queue.put(message)
 
     def receive(self, topic: str, payload: bytes, at: dt.datetime) -> None:
         if topic.startswith(self._denied_prefix):  # the broker process refused a publish
             user = topic[len(self._denied_prefix) :]
             self._queue.put(Message(payload.decode("utf-8", "replace"), b"", at, user))
             return
-        self._queue.put(Message(topic, payload, at))
+        self.submit(Message(topic, payload, at))
 
     def denied(self, topic: str, user: str) -> None:
         """The embedded broker refused a publish (another device's topic): quarantine it."""
@@ -191,25 +198,39 @@ class DeviceIngest:
             self.link.publish(out.topic, out.payload)
 
     # ---- the processor thread -------------------------------------------------------
+    def _take_urgent(self) -> list[Message]:
+        out = []
+        while True:
+            try:
+                out.append(self._urgent.get_nowait())
+            except queue.Empty:
+                return out
+
     def _run(self) -> None:
         while True:
+            urgent = self._take_urgent()
+            if urgent:  # before any telemetry still queued
+                self.process(urgent)
+                continue
             item = self._queue.get()
             if item is None:
                 return
+            if item is _WAKE:
+                continue
             batch = [item]
             deadline = time.monotonic() + self.linger
-            urgent = _urgent(item)
-            while not urgent and len(batch) < self.max_batch:
+            while len(batch) < self.max_batch:
                 try:
                     nxt = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
                 except queue.Empty:
                     break
                 if nxt is None:
-                    self.process(batch)
+                    self.process(self._take_urgent() + batch)
                     return
+                if nxt is _WAKE:
+                    break  # an alarm: write what has gathered with it, now
                 batch.append(nxt)
-                urgent = _urgent(nxt)
-            self.process(batch)
+            self.process(self._take_urgent() + batch)
 
     def process(self, messages: list[Message], now: dt.datetime | None = None) -> None:
         """Handle a batch in one transaction; on failure, each message alone."""
@@ -495,7 +516,7 @@ class DeviceIngest:
 
     def stats(self) -> dict[str, Any]:
         return {
-            "queued": self._queue.qsize(),
+            "queued": self._queue.qsize() + self._urgent.qsize(),
             "devices": len(self.cache),
             "connected": bool(self.link and self.link.is_connected()),
             "accepted": {
@@ -509,9 +530,12 @@ class DeviceIngest:
         }
 
 
+_WAKE = Message("", b"", dt.datetime.min)  # "an urgent message is waiting"
+
+
 def _urgent(m: Message) -> bool:
-    """An alarm (or a command's answer) ends the batch's lingering: written at once."""
-    return m.topic.endswith(("/alert", "/cmd/ack"))
+    """Alarms and command answers: written before queued telemetry, without lingering."""
+    return m.denied_user is None and m.topic.endswith(("/alert", "/cmd/ack"))
 
 
 def _same_device(dev: DeviceInfo, named: str) -> None:
