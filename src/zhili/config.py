@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     # Basemap tiles are off by default: a deployed district may be air-gapped.
     tile_url: str | None = None
     language: str = "zh-CN"
+    # `zhili demo` sets it: / opens the big screen and the login page names the demo accounts.
+    demo: bool = False
     # DuckDB's memory for fusion and the search index; beyond it DuckDB spills to disk
     # (its default, 80 % of the machine, let fusion at scale 1.0 grow past 18 GB).
     duckdb_memory: str = "6GB"

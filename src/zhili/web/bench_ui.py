@@ -15,6 +15,7 @@ Also: how long a screen took to show its snapshot, and one full redraw of every 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -124,8 +125,16 @@ def _rss_mb(pid: int) -> float:
     return psutil.Process(pid).memory_info().rss / 2**20
 
 
+def _cpu_s(pid: int) -> float:
+    import psutil
+
+    t = psutil.Process(pid).cpu_times()
+    return t.user + t.system
+
+
 def _login(browser: Any, base: str) -> Any:
     context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    context.set_default_timeout(120_000)
     page = context.new_page()
     page.goto(f"{base}/login?next=/screen")
     page.fill("input[name=username]", COMMANDER)
@@ -200,7 +209,9 @@ def run(
                 s.workerLayer.redraw(); s.eventLayer.redraw();
                 return [performance.now() - t, s.workers.size, s.events.size]; }"""
             )
-            latencies = _updates(base, token, pages, reports)
+            cpu0, wall0 = _cpu_s(server.pid), time.monotonic()
+            latencies, missing = _updates(base, token, pages, reports)
+            cpu_pct = 100 * (_cpu_s(server.pid) - cpu0) / (time.monotonic() - wall0)
             browser.close()
         return {
             "clients": clients,
@@ -209,11 +220,13 @@ def run(
             "update_p50_ms": round(float(np.percentile(latencies, 50)), 1),
             "update_max_ms": round(float(max(latencies)), 1),
             "updates_measured": len(latencies),
+            "updates_missed": missing,
             "workers_drawn": int(drawn[1]),
             "events_drawn": int(drawn[2]),
             "redraw_ms": round(float(drawn[0]), 1),
             "screen_load_p50_ms": round(float(np.percentile(load_ms, 50)), 1),
             "server_rss_mb": round(after, 1),
+            "server_cpu_pct_during_updates": round(cpu_pct, 1),
         }
     finally:
         server.terminate()
@@ -240,7 +253,7 @@ def _wait_up(base: str, server: subprocess.Popen) -> None:
     raise RuntimeError("the server did not start within 120 s")
 
 
-def _updates(base: str, token: str, pages: list[Any], reports: int) -> list[float]:
+def _updates(base: str, token: str, pages: list[Any], reports: int) -> tuple[list[float], int]:
     """Post events one by one (about 4 a second) and collect when each screen drew each."""
     from zhili.geo import get_layout
 
@@ -266,10 +279,16 @@ def _updates(base: str, token: str, pages: list[Any], reports: int) -> list[floa
             time.sleep(0.25)
     codes = json.dumps(list(sent))
     out: list[float] = []
+    missing = 0
     for page in pages:
-        page.wait_for_function(
-            f"{codes}.every(c => window.zhiliScreen.seen.has(c))", timeout=30_000
-        )
-        seen = page.evaluate(f"{codes}.map(c => window.zhiliScreen.seen.get(c))")
-        out += [s - sent[c] for c, s in zip(sent, seen, strict=True)]
-    return out
+        with contextlib.suppress(Exception):  # a screen that missed an update: counted below
+            page.wait_for_function(
+                f"{codes}.every(c => window.zhiliScreen.seen.has(c))", timeout=30_000
+            )
+        seen = page.evaluate(f"{codes}.map(c => window.zhiliScreen.seen.get(c) ?? null)")
+        for c, s in zip(sent, seen, strict=True):
+            if s is None:
+                missing += 1
+            else:
+                out.append(s - sent[c])
+    return out, missing

@@ -15,7 +15,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("/citizen", "event.read_own", "nav_citizen"),
     ("/kpi", "event.stats", "nav_kpi"),
     ("/audit", "audit.read", "nav_audit"),
-    ("/", "district.read", "nav_overview"),
+    ("/overview", "district.read", "nav_overview"),
 )
 
 

@@ -8,6 +8,12 @@ PAGE_STRINGS: dict[str, dict[str, str]] = {
     "logout": {"zh": "退出", "en": "Log out"},
     "username": {"zh": "用户名", "en": "Username"},
     "password": {"zh": "密码", "en": "Password"},
+    "demo_accounts": {
+        "zh": "演示账号：commander（大屏）、grid_xiecun_001（网格员）、citizen_xiecun（市民）等，"
+        "密码 Zhili-demo-2019（见 docs/DEMO_USERS.md）",
+        "en": "Demo accounts: commander (screen), grid_xiecun_001 (grid worker), citizen_xiecun "
+        "(citizen) and more, password Zhili-demo-2019 (docs/DEMO_USERS.md)",
+    },
     "login_failed": {
         "zh": "用户名或密码错误，或账号已锁定",
         "en": "Wrong username or password, or the account is locked",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fastapi.responses import RedirectResponse
 from nicegui import ui
 
 from zhili.config import get_settings
@@ -26,7 +27,16 @@ _COUNT_KEYS = [
 
 def register(data: Path) -> None:
     @ui.page("/")
-    def home(lang: str = "zh") -> None:
+    def root(lang: str = "zh"):  # type: ignore[no-untyped-def]
+        if get_settings().demo:  # the demo opens on the big screen (log in first)
+            return RedirectResponse(f"/screen?lang={'en' if lang == 'en' else 'zh'}")
+        overview(lang)
+
+    @ui.page("/overview")
+    def overview_page(lang: str = "zh") -> None:
+        overview(lang)
+
+    def overview(lang: str) -> None:
         lang = "en" if lang == "en" else "zh"
         # Aggregates only; still through the one authorization path (pages log in with #7).
         authorize(ANONYMOUS, "district.read")
@@ -34,9 +44,11 @@ def register(data: Path) -> None:
         ui.query("body").style("background:#f5f7fa")
         with ui.header().classes("items-center justify-between bg-blue-900"):
             ui.label(t("title", lang)).classes("text-lg font-bold")
-            ui.link(
-                "English" if lang == "zh" else "中文", f"/?lang={'en' if lang == 'zh' else 'zh'}"
-            ).classes("text-white")
+            with ui.row().classes("gap-4"):
+                ui.link(t("login", lang), f"/login?lang={lang}").classes("text-white")
+                ui.link(
+                    "English" if lang == "zh" else "中文", f"?lang={'en' if lang == 'zh' else 'zh'}"
+                ).classes("text-white")
         with ui.row().classes("w-full no-wrap gap-4 p-2"):
             with ui.card().classes("w-3/5"):
                 ui.label(t("map", lang)).classes("text-base font-bold")

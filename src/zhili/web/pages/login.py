@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nicegui import ui
 
+from zhili.config import get_settings
 from zhili.web.guard import lang_of
 from zhili.web.i18n import t
 from zhili.web.session import safe_next
@@ -43,7 +44,11 @@ def register() -> None:
                     "English" if lang == "zh" else "中文",
                     f"/login?lang={other}&next={safe_next(next)}",
                 ).classes("text-xs")
-                ui.link(t("nav_overview", lang), f"/?lang={lang}").classes("text-xs")
+                ui.link(t("nav_overview", lang), f"/overview?lang={lang}").classes("text-xs")
+                if get_settings().demo:
+                    ui.label(t("demo_accounts", lang)).classes("text-xs text-gray-600").props(
+                        'data-testid="demo-hint"'
+                    )
 
 
 def _attr(value: str) -> str:

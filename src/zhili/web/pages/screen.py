@@ -104,6 +104,7 @@ def _legend(p: PageCtx) -> None:
 
 def _chart(title: str, option: dict) -> ui.echart:
     base = {
+        "animation": False,  # a wall screen redraws often: no animation frames to paint
         "title": {"text": title, "textStyle": {"color": "#e2e8f0", "fontSize": 13}},
         "tooltip": {"trigger": "axis"},
         "grid": {"left": 80, "right": 10, "top": 30, "bottom": 30},

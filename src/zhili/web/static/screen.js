@@ -46,6 +46,9 @@
     loaded: false,
     cfg: null,
     flashOn: true,
+    alarms: 0, // open device alarms drawn flashing
+    alarmDrawn: false,
+    redrawTimer: null,
 
     async init(mapId, cfg) {
       this.cfg = cfg;
@@ -60,8 +63,10 @@
       this.alarmLayer._canvas.parentNode.removeChild(this.alarmLayer._canvas);
       map.getPane("zhiliAlarms").appendChild(this.alarmLayer._canvas);
       setInterval(() => {
+        if (!this.alarms && !this.alarmDrawn) return; // nothing flashes: no repaint at all
         this.flashOn = !this.flashOn;
         this.alarmLayer.redraw();
+        this.alarmDrawn = this.alarms > 0;
       }, 600);
       map.on("click", (e) => this._popup(e));
       this._outlines(map);
@@ -117,12 +122,16 @@
       // [code, lon, lat, severity, open, category, overdue, version, device]
       const old = this.events.get(e[0]);
       if (old && old[5] > e[7]) return false; // older than what is drawn
+      if (old && old[6]) this.alarms -= 1;
       if (!e[4] || e[1] === null) {
-        const had = this.events.delete(e[0]);
-        return had;
+        return this.events.delete(e[0]) ? "remove" : false;
       }
-      this.events.set(e[0], [e[1], e[2], e[3], e[5], e[6], e[7], e[8]]);
-      return true;
+      const row = [e[1], e[2], e[3], e[5], e[6], e[7], e[8]];
+      this.events.set(e[0], row);
+      if (row[6]) this.alarms += 1;
+      // A new dot, or one whose look did not change, can be drawn on top; else a full redraw.
+      if (!old || (old[2] === row[2] && old[4] === row[4] && old[0] === row[0])) return "add";
+      return "remove";
     },
 
     apply(delta) {
@@ -130,18 +139,50 @@
         this.pending.push(delta);
         return;
       }
-      let events = false;
-      for (const e of delta.e) events = this._putEvent(e) || events;
+      const added = [];
+      let full = false;
+      for (const e of delta.e) {
+        const change = this._putEvent(e);
+        if (change === "add") added.push(e[0]);
+        else if (change === "remove") full = true;
+      }
       for (const w of delta.w) {
         if (w[3] && w[1] !== null) this.workers.set(w[0], [w[1], w[2], w[4]]);
         else this.workers.delete(w[0]);
       }
       if (delta.w.length) this.workerLayer.redraw();
-      if (events) this.eventLayer.redraw();
+      if (full) this._redrawSoon();
+      else if (added.length) this._drawSome(added);
       const now = Date.now();
       for (const e of delta.e) {
         if (this.seen.size >= MAX_SEEN) this.seen.clear();
         this.seen.set(e[0], now);
+      }
+    },
+
+    _redrawSoon() {
+      // Removals and restyles need a clear canvas: at most one full redraw per 200 ms.
+      if (this.redrawTimer) return;
+      this.redrawTimer = setTimeout(() => {
+        this.redrawTimer = null;
+        this.eventLayer.redraw();
+      }, 200);
+    },
+
+    _drawSome(codes) {
+      // New dots drawn on top of the others, without redrawing the 10,000 already there.
+      const ctx = this.eventLayer._canvas.getContext("2d");
+      const map = this.map;
+      for (const code of codes) {
+        const e = this.events.get(code);
+        const p = map.latLngToContainerPoint([e[1], e[0]]);
+        const r = 2.5 + e[2];
+        ctx.beginPath();
+        ctx.arc(p.x, p.y, r, 0, 2 * Math.PI);
+        ctx.fillStyle = SEVERITY[e[2]];
+        ctx.globalAlpha = 0.85;
+        ctx.fill();
+        ctx.globalAlpha = 1;
       }
     },
 
