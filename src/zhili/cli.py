@@ -570,6 +570,14 @@ def demo(
     users_demo(data, markdown=None)
     _event_pipeline(data)
     demo_pipeline(data)  # devices and smart communities (#6)
+    import os
+
+    from zhili.privacy.identity import DEMO_PASSWORD
+
+    os.environ["ZHILI_DEMO"] = "1"  # the web app opens on the big screen (#7)
+    get_settings.cache_clear()
+    url = f"http://127.0.0.1:{port or get_settings().port}/"
+    typer.echo(f"big screen: {url} (log in as commander, password {DEMO_PASSWORD})")
     serve(data=data, host=None, port=port)
 
 
