@@ -7,6 +7,7 @@ saved as a screenshot under artifacts/, and no request leaves 127.0.0.1."""
 
 from __future__ import annotations
 
+import re
 import struct
 import zlib
 from pathlib import Path
@@ -201,6 +202,14 @@ def test_grid_worker_reports_with_photo_and_position(
     assert [a["filename"] for a in e["attachments"]] == ["hazard.png"]
     assert abs(e["lon"] - grid_point[0]) < 1e-6
 
+    # My grid's residents, masked: no full ID number on the phone.
+    m.get_by_test_id("residents").click()
+    m.get_by_test_id("resident").first.wait_for()
+    rows = m.get_by_test_id("resident").all_inner_texts()
+    assert rows and all("*" in r for r in rows)
+    assert not any(re.search(r"(?<![\d*])\d{17}[\dX](?![\d*])", r) for r in rows)
+    phone.shot("page-mobile-residents")
+
 
 def test_analyst_and_auditor_pages(visit, server: str) -> None:
     r = httpx.post(
@@ -224,3 +233,17 @@ def test_analyst_and_auditor_pages(visit, server: str) -> None:
     status.wait_for()
     assert status.get_attribute("data-ok") == "1"
     auditor.shot("page-audit")
+
+
+def test_cross_department_search_asks_for_a_purpose(visit, server: str) -> None:
+    bench = visit("liangzhu_officer", "/workbench")
+    b = bench.page
+    b.get_by_test_id("xsearch").click()
+    b.get_by_test_id("xsearch-q").fill("有限公司")
+    b.get_by_test_id("xsearch-run").click()  # no case and no purpose text: refused
+    b.get_by_text("a purpose needs a case").wait_for()
+    b.get_by_test_id("xsearch-purpose").fill("核查欠薪企业")
+    b.get_by_test_id("xsearch-run").click()
+    b.get_by_test_id("xsearch-hit").first.wait_for()
+    assert "企业" in b.get_by_test_id("xsearch-hit").first.inner_text()
+    bench.shot("page-workbench-search")

@@ -61,7 +61,7 @@ class PageCtx:
             return await work()
         except AuthorizationError as exc:
             ui.notify(f"{self.t('refused')}: {exc}", type="negative")
-        except (TransitionError, ValueError, LookupError) as exc:
+        except (TransitionError, ValueError, LookupError, FileNotFoundError) as exc:
             ui.notify(f"{self.t('failed')}: {exc}", type="warning")
         return None
 

@@ -122,6 +122,18 @@ PAGE_STRINGS: dict[str, dict[str, str]] = {
     "need_position": {"zh": "请先获取位置", "en": "Get your position first"},
     "need_category": {"zh": "请选择类别", "en": "Pick a category"},
     "notifications": {"zh": "消息", "en": "Notifications"},
+    "elderly_alone": {"zh": "独居老人", "en": "elderly, alone"},
+    "migrant": {"zh": "流动人口", "en": "migrant"},
+    "xsearch": {"zh": "跨部门检索", "en": "Cross-department search"},
+    "xsearch_q": {
+        "zh": "身份证号、电话、姓名、地址、信用代码、车牌",
+        "en": "ID, phone, name, address, credit code, plate",
+    },
+    "purpose_prompt": {
+        "zh": "检索须说明法律依据和用途（记入审计，当事人可查）",
+        "en": "State the legal basis and purpose (audited; shown to the people concerned)",
+    },
+    "my_residents": {"zh": "本网格居民（已脱敏）", "en": "My grid's residents (masked)"},
     # citizen
     "new_request": {"zh": "我要反映", "en": "New request"},
     "service": {"zh": "服务类别", "en": "Service"},

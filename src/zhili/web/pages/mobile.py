@@ -14,6 +14,7 @@ from zhili.events.categories import tree
 from zhili.events.queries import list_events, my_notifications
 from zhili.events.schemas import EventIn
 from zhili.events.workflow import ActionIn, act
+from zhili.hub.residents import as_dict, list_residents
 from zhili.web.context import WebContext
 from zhili.web.event_view import local_time, state_badge
 from zhili.web.guard import PAGE_ACTIONS, PageCtx, enter
@@ -51,6 +52,8 @@ class Mobile:
         self.form: dict[str, Any] = {"category": None, "title": "", "description": ""}
         self.point: tuple[float, float] | None = None
         self.photo: Photo | None = None
+        self.residents: list[dict[str, Any]] | None = None
+        self.residents_total = 0
 
     async def build(self) -> None:
         p = self.p
@@ -68,6 +71,15 @@ class Mobile:
             with ui.card().classes("w-full"):
                 ui.label(p.t("report_event")).classes("text-base font-bold")
                 self.report_form()
+            if p.can("person.list"):
+                with ui.card().classes("w-full"):
+                    with (
+                        ui.expansion(p.t("my_residents"), icon="groups")
+                        .classes("w-full")
+                        .props('data-testid="residents"') as box
+                    ):
+                        self.residents_view()
+                    box.on_value_change(lambda e: self.load_residents() if e.value else None)
             with ui.card().classes("w-full"):
                 ui.button(p.t("report_position"), icon="my_location", on_click=self.send_position)
                 ui.label(p.t("notifications")).classes("text-base font-bold mt-2")
@@ -149,9 +161,16 @@ class Mobile:
             self.point_label = (
                 ui.label(p.t("no_position")).classes("text-xs").props('data-testid="point"')
             )
-        ui.upload(
-            label=p.t("photo"), auto_upload=True, max_file_size=10 * 1024 * 1024, on_upload=self.got
-        ).props('accept="image/*" capture="environment" data-testid="photo"').classes("w-full")
+        self.uploader = (
+            ui.upload(
+                label=p.t("photo"),
+                auto_upload=True,
+                max_file_size=10 * 1024 * 1024,
+                on_upload=self.got,
+            )
+            .props('accept="image/*" capture="environment" data-testid="photo"')
+            .classes("w-full")
+        )
         ui.button(p.t("submit"), icon="send", on_click=self.submit).props(
             'color="primary" data-testid="submit-report"'
         ).classes("w-full")
@@ -192,6 +211,7 @@ class Mobile:
             ui.label(f"{p.t('reported')} {outcome.code}").props('data-testid="reported"')
             self.form.update(title="", description="")
             self.photo = None
+            self.uploader.reset()
             await self.load()
             self.tasks_view.refresh()
             self.notes_view.refresh()
@@ -205,6 +225,37 @@ class Mobile:
         done = await p.call(lambda s, a: position(s, a, self.web, point[0], point[1], True))
         if done is not None:
             ui.notify(p.t("position_sent"), type="positive")
+
+    async def load_residents(self) -> None:
+        """My grid's residents, masked (hub.residents: scoped in the query, audited)."""
+        if self.residents is not None:
+            return
+
+        def read(s, a):  # type: ignore[no-untyped-def]
+            total, rows = list_residents(s, self.web.privacy, a, None, 100, 0)
+            return total, [as_dict(r) for r in rows]
+
+        answer = await self.p.call(read)
+        if answer:
+            self.residents_total, self.residents = answer
+            self.residents_view.refresh()
+
+    @ui.refreshable_method
+    def residents_view(self) -> None:
+        p = self.p
+        if self.residents is None:
+            ui.label(p.t("loading")).classes("text-xs")
+            return
+        if not self.residents:
+            empty("—")
+            return
+        ui.label(f"{self.residents_total:,}").classes("text-xs text-gray-500")
+        for r in self.residents:
+            flags = f" · {p.t('elderly_alone')}" if r["elderly_alone"] else ""
+            flags += f" · {p.t('migrant')}" if r["migrant"] else ""
+            ui.label(f"{r['name']} {r['id_number']} {r['address'] or ''}{flags}").classes(
+                "text-xs"
+            ).props('data-testid="resident"')
 
     @ui.refreshable_method
     def notes_view(self) -> None:

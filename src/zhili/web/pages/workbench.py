@@ -16,6 +16,7 @@ from zhili.web.event_view import SEVERITY_COLOR, detail, local_time
 from zhili.web.guard import PAGE_ACTIONS, PageCtx, enter
 from zhili.web.layout import empty, frame
 from zhili.web.queues import QUEUES, actions_now, departments, queue_counts
+from zhili.web.search_panel import SearchPanel
 
 ACTION = "event.handle"
 _COLORS = "[" + ",".join(f"'{SEVERITY_COLOR.get(i, 'grey')}'" for i in range(5)) + "]"
@@ -57,8 +58,12 @@ class Workbench:
         with ui.row().classes("w-full no-wrap gap-3 p-2 items-start"):
             with ui.column().classes("w-3/5 gap-2"):
                 self.queues_view()
-            with ui.card().classes("w-2/5"):
-                self.detail_view()
+            with ui.column().classes("w-2/5 gap-2"):
+                with ui.card().classes("w-full"):
+                    self.detail_view()
+                if p.can("person.search"):
+                    with ui.card().classes("w-full"):
+                        SearchPanel(p, code or None).build()
 
     # --- data -------------------------------------------------------------------------------
     async def load_queue(self) -> None:
