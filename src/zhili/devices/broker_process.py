@@ -1,14 +1,13 @@
 """The embedded broker in a process of its own, as `zhili serve` runs it.
 
 amqtt is pure Python: in a thread of the server it shares one interpreter lock with the
-ingest and the web server, and the three together took ~2,000 device messages/s. In its own
-process it has a core to itself (docs/PERFORMANCE.md, "Devices"). The child checks devices'
-credentials against the same database (its own engine on the same URL) and the hub's accounts
-by the hashes it is given; a publish its topic rules refuse is told to the ingest as a message
-on `<root>/_denied/<username>` carrying the refused topic (only the broker and the hub's
-accounts may publish there: devices write only their own uplink topics), so the ingest can
-quarantine it as before. The child stops with the parent: it exits when its pipe closes.
-Linux and macOS only (a fork server), as the rest of the server.
+ingest and the web server. In its own process it has a core to itself (docs/PERFORMANCE.md,
+"Devices"). The child checks devices' credentials against the same database (its own engine
+on the same URL) and the hub's accounts by the hashes it is given; a publish its topic rules
+refuse is told to the ingest as a message on `<root>/_denied/<username>` carrying the refused
+topic (only the broker and the hub's accounts may publish there: devices write only their own
+uplink topics), so the ingest can quarantine it as before. The child stops with the parent:
+it exits when its pipe closes. Linux and macOS only (a fork server), as the rest of the server.
 """
 
 from __future__ import annotations
@@ -49,7 +48,7 @@ def _serve(
     from zhili.devices.credentials import CredentialStore
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s broker %(message)s")
-    try:  # libuv's loop: amqtt relays ~25 % more messages a second on it (PERFORMANCE.md)
+    try:  # libuv's loop: cheaper socket work for amqtt (PERFORMANCE.md, "Devices")
         import uvloop
 
         asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())

@@ -2,8 +2,8 @@
 ingest, publishes commands at QoS 1, and reconnects by itself (1 s, doubling to 15 s).
 
 It runs `wire.WireClient` on an event loop in a thread of its own. paho's client was the first
-choice, but its per-message cost capped what the hub could take from amqtt at ~3,750 msg/s
-where amqtt delivers ~5,100 (docs/PERFORMANCE.md, "Devices").
+choice, but its per-message cost made the subscriber, not amqtt, the limit of what the hub
+could take (docs/PERFORMANCE.md, "Devices").
 """
 
 from __future__ import annotations

@@ -5,9 +5,10 @@ not in the folder fails rather than being fetched. `date-time` is checked by our
 checker (jsonschema needs an extra package for it), since a device's timestamps feed events.
 
 The resolved, flattened schemas are compiled once by `jsonschema_rs` (a Rust validator,
-3 µs a payload where jsonschema took 120-200 µs: the ingest's budget at 5,000 messages/s is
-200 µs for everything); jsonschema, on the same schema with the same format checks, only
-explains a payload already found invalid (its best_match names the most relevant error).
+2.5-3 µs a payload where jsonschema took 100-180 µs, benchmarks/bench_device_ingest.py: the
+ingest's budget at 5,000 messages/s is 200 µs for everything); jsonschema, on the same schema
+with the same format checks, only explains a payload already found invalid (its best_match
+names the most relevant error).
 """
 
 from __future__ import annotations
