@@ -145,7 +145,7 @@ def test_closed_loop_across_the_role_pages(
     phone = visit("grid_xiecun_001", "/mobile", width=390, height=844, point=grid_point)
     m = phone.page
     m.get_by_test_id(f"task-accept-{code}").click()
-    m.get_by_test_id(f"task-input-{code}").wait_for()
+    m.wait_for_selector(f"[data-task={code}] [data-state=handling]")  # redrawn after accepting
     m.get_by_test_id(f"task-input-{code}").fill("已与公交集团沟通，拟增开班次")
     m.get_by_test_id(f"task-reply-{code}").click()
     m.get_by_test_id(f"task-reply-{code}").wait_for(state="detached")
