@@ -59,6 +59,14 @@ def detail(p: PageCtx, e: dict[str, Any]) -> None:
         ui.label(e["description"]).classes("text-sm whitespace-pre-wrap").props(
             'data-testid="description"'
         )
+    if e.get("entities"):
+        ui.label(p.t("entities")).classes("text-sm font-bold")
+        for ref in e["entities"]:
+            ui.label(f"{ref.get('kind')} · {ref.get('id')}").classes("text-xs").props(
+                'data-testid="entity"'
+            )
+    if e.get("merged_reports"):
+        ui.label(f"{p.t('merged')}: {', '.join(e['merged_reports'])}").classes("text-xs")
     if e.get("attachments"):
         ui.label(p.t("attachments")).classes("text-sm font-bold")
         for a in e["attachments"]:

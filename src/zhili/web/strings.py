@@ -82,6 +82,8 @@ PAGE_STRINGS: dict[str, dict[str, str]] = {
     "description": {"zh": "描述", "en": "Description"},
     "address": {"zh": "地址", "en": "Address"},
     "attachments": {"zh": "附件", "en": "Attachments"},
+    "entities": {"zh": "关联对象", "en": "Linked entities"},
+    "merged": {"zh": "已并入的报告", "en": "Reports merged into it"},
     "note": {"zh": "办理意见", "en": "Note"},
     "worker_id": {"zh": "指定网格员编号（空则就近派遣）", "en": "Worker id (empty: nearest)"},
     "to_department": {"zh": "转办部门", "en": "Department to transfer to"},
