@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, aliased
 
 from zhili.events import lifecycle as L
 from zhili.events.categories import Category, tree
-from zhili.events.merging import Candidate, find_incident
+from zhili.events.merging import Candidate, find_incident, prefetch
 from zhili.events.models import Event, EventAction, EventNotification, EventTimer
 from zhili.events.notify import reporter_recipients, rows_for_state, state_message
 from zhili.events.runtime import HubState
@@ -225,6 +225,12 @@ def write_batch(
     plan_of: list[int] = []  # draft index of each planned event
     merges: list[tuple[int, Candidate]] = []  # planned index -> incident
     pending: list[Candidate] = []
+    fetched = prefetch(
+        conn,
+        state.merge,
+        [(d.category.family, d.area_code, d.payload.lon, d.payload.lat) for d in drafts],
+        now,
+    )
     for i, d in enumerate(drafts):
         if d.idempotency_key:
             k = (d.actor.id, d.idempotency_key)
@@ -244,7 +250,15 @@ def write_batch(
         if d.category.deadline_class == "emergency":
             severity = max(severity, 2)
         incident = find_incident(
-            conn, state.merge, d.category.family, d.area_code, p.lon, p.lat, now, pending
+            conn,
+            state.merge,
+            d.category.family,
+            d.area_code,
+            p.lon,
+            p.lat,
+            now,
+            pending,
+            fetched[i] if fetched is not None else None,
         )
         rule = book.rule(d.category.code, level)
         row = {

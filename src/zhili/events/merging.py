@@ -8,7 +8,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, literal_column, select
+from sqlalchemy import Connection, and_, bindparam, literal_column, select, text
 
 from zhili.events.lifecycle import OPEN_STATES
 from zhili.events.models import Event
@@ -77,7 +77,94 @@ _NEAR_POINT = _open_candidates(
         _EVENTS.c.lon.between(bindparam("lon0"), bindparam("lon1")),
     )
 )
-_IN_GRID = _open_candidates(_EVENTS.c.area_code.like(bindparam("prefix")))
+# A range, not LIKE: SQLite uses an index for LIKE only with case-sensitive matching on.
+_IN_GRID = _open_candidates(
+    and_(_EVENTS.c.area_code >= bindparam("code0"), _EVENTS.c.area_code < bindparam("code1"))
+)
+
+
+def _box(policy: MergePolicy, lon: float, lat: float) -> dict[str, float]:
+    dlat = math.degrees(policy.radius_m / EARTH_M)
+    dlon = dlat / max(0.2, math.cos(math.radians(lat)))
+    return {"lat0": lat - dlat, "lat1": lat + dlat, "lon0": lon - dlon, "lon1": lon + dlon}
+
+
+def _grid_range(area_code: str) -> dict[str, str]:
+    # Area codes are digits (checked against the layout): every code under the grid sorts
+    # between the grid's code and the same code followed by ":" (after "9").
+    assert area_code.isdigit()
+    return {"code0": area_code[:15], "code1": area_code[:15] + ":"}
+
+
+# PostgreSQL: every report of a batch looked up in one round trip (per kind), with a fixed
+# statement text (arrays, not a list of parameters) so that it is prepared once.
+_OPEN = ", ".join(f"'{s}'" for s in sorted(OPEN_STATES))
+_PG_LATERAL = """
+SELECT q.i, e.id, e.family, e.area_code, e.lon, e.lat, e.created_at
+FROM unnest({arrays}) WITH ORDINALITY AS q({names}, i)
+CROSS JOIN LATERAL (
+  SELECT id, family, area_code, lon, lat, created_at FROM events
+  WHERE family = q.family AND created_at >= :since AND incident_id IS NULL
+    AND state IN ({open}) AND {near}
+  LIMIT 50
+) e"""
+_PG_NEAR_POINTS = text(
+    _PG_LATERAL.format(
+        arrays="CAST(:family AS text[]), CAST(:lat0 AS float8[]), CAST(:lat1 AS float8[]), "
+        "CAST(:lon0 AS float8[]), CAST(:lon1 AS float8[])",
+        names="family, lat0, lat1, lon0, lon1",
+        open=_OPEN,
+        near="lat BETWEEN q.lat0 AND q.lat1 AND lon BETWEEN q.lon0 AND q.lon1",
+    )
+)
+_PG_IN_GRIDS = text(
+    _PG_LATERAL.format(
+        arrays="CAST(:family AS text[]), CAST(:code0 AS text[]), CAST(:code1 AS text[])",
+        names="family, code0, code1",
+        open=_OPEN,
+        near="area_code >= q.code0 AND area_code < q.code1",
+    )
+)
+
+
+Lookup = tuple[str, str, float | None, float | None]  # family, area code, lon, lat
+
+
+def prefetch(
+    conn: Connection, policy: MergePolicy, lookups: list[Lookup], now: dt.datetime
+) -> list[list[Candidate]] | None:
+    """On PostgreSQL, the database's candidates for every lookup of a batch at once (None
+    elsewhere: SQLite answers each lookup in-process, without a round trip)."""
+    if conn.dialect.name != "postgresql":
+        return None
+    out: list[list[Candidate]] = [[] for _ in lookups]
+    points: dict[str, list[Any]] = {k: [] for k in ("family", "lat0", "lat1", "lon0", "lon1")}
+    grids: dict[str, list[Any]] = {k: [] for k in ("family", "code0", "code1")}
+    point_of: list[int] = []
+    grid_of: list[int] = []
+    for i, (family, area, lon, lat) in enumerate(lookups):
+        if family not in policy.families:
+            continue
+        if lon is not None and lat is not None:
+            for k, v in ({"family": family} | _box(policy, lon, lat)).items():
+                points[k].append(v)
+            point_of.append(i)
+        else:
+            for k, v in ({"family": family} | _grid_range(area)).items():
+                grids[k].append(v)
+            grid_of.append(i)
+    since = now - policy.window
+    for stmt, params, index in (
+        (_PG_NEAR_POINTS, points, point_of),
+        (_PG_IN_GRIDS, grids, grid_of),
+    ):
+        if not index:
+            continue
+        for row in conn.execute(stmt, {**params, "since": since}):
+            out[index[row.i - 1]].append(
+                Candidate(row.id, row.family, row.area_code, row.lon, row.lat, row.created_at)
+            )
+    return out
 
 
 def find_incident(
@@ -89,8 +176,10 @@ def find_incident(
     lat: float | None,
     now: dt.datetime,
     pending: list[Candidate],
+    fetched: list[Candidate] | None = None,
 ) -> Candidate | None:
-    """The open incident this report belongs to: the nearest, in the batch or the database."""
+    """The open incident this report belongs to: the nearest, in the batch or the database
+    (`fetched`: the database's candidates, when `prefetch` already read them)."""
     if family not in policy.families:
         return None
     best: tuple[float, Candidate] | None = None
@@ -107,16 +196,16 @@ def find_incident(
 
     for c in pending:
         consider(c)
+    if fetched is not None:
+        for c in fetched:
+            consider(c)
+        return best[1] if best else None
     params: dict[str, Any] = {"family": family, "since": now - policy.window}
     if lon is not None and lat is not None:
-        dlat = math.degrees(policy.radius_m / EARTH_M)
-        dlon = dlat / max(0.2, math.cos(math.radians(lat)))
-        params |= {"lat0": lat - dlat, "lat1": lat + dlat, "lon0": lon - dlon, "lon1": lon + dlon}
+        params |= _box(policy, lon, lat)
         stmt = _NEAR_POINT
     else:
-        # Area codes are digits (checked against the layout): no LIKE wildcard to escape.
-        assert area_code.isdigit()
-        params["prefix"] = area_code[:15] + "%"
+        params |= _grid_range(area_code)
         stmt = _IN_GRID
     for row in conn.execute(stmt, params):
         consider(Candidate(row.id, row.family, row.area_code, row.lon, row.lat, row.created_at))

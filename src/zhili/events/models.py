@@ -181,6 +181,19 @@ class Worker(Base):
 
 Index("ix_events_area_state", Event.area_code, Event.state)
 Index("ix_events_family_created", Event.family, Event.created_at)
+# The merge lookup's two queries (merging.py), answered from the index alone (migration 0005).
+Index(
+    "ix_events_merge_point",
+    Event.family,
+    Event.lat,
+    Event.lon,
+    Event.created_at,
+    Event.incident_id,
+    Event.state,
+    Event.area_code,
+    Event.id,
+)
+Index("ix_events_merge_grid", Event.family, Event.area_code, Event.created_at)
 Index("ix_events_state_due", Event.state, Event.due_at)
 Index("ix_events_incident", Event.incident_id)
 Index("ix_events_reporter_person", Event.reporter_person)

@@ -24,6 +24,7 @@ import time
 from concurrent.futures import Future
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from zhili.events.intake import Draft, Outcome, write_batch
@@ -33,6 +34,13 @@ from zhili.privacy.context import PrivacyContext
 log = logging.getLogger(__name__)
 _STOP = object()
 LINGER_S = float(os.environ.get("ZHILI_INTAKE_LINGER_MS", "2")) / 1000
+# PostgreSQL plans the intake's lookups from table statistics, which autovacuum refreshes
+# only every minute or so: on a new or fast-growing database the planner believes the events
+# table is tiny and scans it. The writer refreshes them itself after 1,000 events written,
+# then each time the count since start doubles (up to every million).
+FIRST_ANALYZE = 1_000
+MAX_ANALYZE_STEP = 1_000_000
+_ANALYZED = ("events", "event_actions", "event_timers", "event_notifications")
 
 
 def _settle(answers: list[tuple[asyncio.Future, Any, BaseException | None]]) -> None:
@@ -61,6 +69,7 @@ class IntakeWriter:
         self._thread = threading.Thread(target=self._run, name="zhili-intake", daemon=True)
         self.batches = 0
         self.written = 0
+        self._analyze_at = FIRST_ANALYZE
 
     def start(self) -> None:
         self._thread.start()
@@ -119,6 +128,21 @@ class IntakeWriter:
         self.batches += 1
         self.written += len(batch)
         self._answer(batch, outcomes, None)
+        if self.written >= self._analyze_at:
+            self._analyze_at = self.written + min(self.written, MAX_ANALYZE_STEP)
+            self._analyze()
+
+    def _analyze(self) -> None:
+        """Fresh planner statistics on PostgreSQL (after the batch is answered)."""
+        with self.sessions() as session:
+            if session.get_bind().dialect.name != "postgresql":
+                return
+            try:
+                for table in _ANALYZED:
+                    session.execute(text(f"ANALYZE {table}"))
+                session.commit()
+            except Exception as exc:  # statistics are an optimisation, never an outage
+                log.warning("ANALYZE after intake failed: %s", exc)
 
     @staticmethod
     def _answer(batch: list, outcomes: list, exc: BaseException | None) -> None:
