@@ -16,6 +16,7 @@ from zhili.events.queries import get_event, list_events, my_notifications
 from zhili.events.schemas import EventIn
 from zhili.events.stats import rates
 from zhili.events.workflow import ActionIn, act
+from zhili.privacy.models import AuditRecord
 from zhili.privacy.policy import Forbidden, NotFound
 
 
@@ -162,3 +163,39 @@ def test_the_three_rates(hub: Hub) -> None:
     assert row["response_rate"] == 0.5  # two in time, one late, one not at all
     assert row["resolution_rate"] == 0.75
     assert row["satisfaction_rate"] == 0.5
+
+
+def test_a_dispatcher_merges_a_report_into_an_open_incident(hub: Hub) -> None:
+    incident, report, closed = (_citizen_report(hub) for _ in range(3))
+    town = hub.actor("town_officer", "town")
+    worker = hub.actor("grid_worker")
+    with hub.sessions() as s:
+        village = hub.actor("village_officer", "village")
+        for actor, action in ((village, "accept"), (village, "reply"), (town, "supervise")):
+            act(s, hub.state, hub.ctx, actor, closed, action, ActionIn(note="已修复"))
+        act(s, hub.state, hub.ctx, town, closed, "close")
+        with pytest.raises(Forbidden):  # merging is a dispatcher's act
+            act(s, hub.state, hub.ctx, worker, report, "merge", ActionIn(into=incident))
+        with pytest.raises(ValueError, match="incident code"):
+            act(s, hub.state, hub.ctx, town, report, "merge")
+        with pytest.raises(ValueError, match="not an incident"):
+            act(s, hub.state, hub.ctx, town, report, "merge", ActionIn(into=report))
+        with pytest.raises(TransitionError, match="only an open incident"):
+            act(s, hub.state, hub.ctx, town, report, "merge", ActionIn(into=closed))
+        s.rollback()
+        e = act(
+            s, hub.state, hub.ctx, town, report, "merge", ActionIn(into=incident, note="同一电梯")
+        )
+        assert e.state == "duplicate"
+        seen = get_event(s, hub.ctx, town, incident)
+        assert seen["merged_reports"] == [report]
+        assert seen["timeline"][-1]["action"] == "merge" and report in seen["timeline"][-1]["note"]
+        assert get_event(s, hub.ctx, town, report)["incident"] == incident
+        with pytest.raises(TransitionError):  # a duplicate cannot be merged again
+            act(s, hub.state, hub.ctx, town, report, "merge", ActionIn(into=incident))
+        with pytest.raises(ValueError, match="not an incident"):  # nor be merged into
+            act(s, hub.state, hub.ctx, town, incident, "merge", ActionIn(into=report))
+        audited = s.scalars(
+            select(AuditRecord.resource).where(AuditRecord.action == "event.merge")
+        ).all()
+        assert audited == [f"event:{report}"]

@@ -128,7 +128,7 @@ def act(
             dispatched=False,
         )
     elif action == "merge":
-        _merge(session, actor, event, body, now)
+        note = " ".join(x for x in (_merge(session, actor, event, body, now), note) if x)
         finish(session, event.id, now)
     elif action == "escalate":
         target = body.level or L.level_above(event.level)
@@ -207,13 +207,37 @@ def _dispatch(
     return f"→ worker {event.worker_id}" if event.worker_id else f"→ {event.department}"
 
 
-def _merge(session: Session, actor: Actor, event: Event, body: ActionIn, now: dt.datetime) -> None:
+def _merge(session: Session, actor: Actor, event: Event, body: ActionIn, now: dt.datetime) -> str:
+    """A dispatcher's manual merge: `event` (received or dispatched; the state machine checked
+    that) becomes a duplicate of the open incident `body.into`. Reports already merged into
+    `event` move with it (no chains), the incident's timeline records the merge and its
+    severity is at least the event's."""
     if not body.into:
         raise ValueError("merge needs the incident code it goes into")
     incident = load_event(session, actor, body.into, "event.read")
     if incident.id == event.id or incident.incident_id is not None:
         raise ValueError(f"{body.into} is not an incident this event can join")
+    if incident.state not in L.OPEN_STATES:
+        raise L.TransitionError(f"{incident.code} is {incident.state}: only an open incident")
     event.incident_id = incident.id
+    for report in session.scalars(select(Event).where(Event.incident_id == event.id)).all():
+        report.incident_id = incident.id
+    incident.severity = max(incident.severity, event.severity)
+    incident.updated_at = now
+    session.add(
+        EventAction(
+            event_id=incident.id,
+            at=now,
+            actor=actor.id,
+            action="merge",
+            from_state=incident.state,
+            to_state=incident.state,
+            level=incident.level,
+            department=incident.department,
+            note=f"report {event.code} merged ({body.note or 'dispatcher'})",
+        )
+    )
+    return f"→ {incident.code}"
 
 
 def escalate_to(
