@@ -3,6 +3,7 @@ description, attachments and the timeline. Draws only what events.queries return
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from nicegui import ui
@@ -29,7 +30,8 @@ def state_badge(p: PageCtx, state: str) -> None:
     ui.badge(name, color=color).props(f'data-testid="state" data-state="{state}"')
 
 
-def detail(p: PageCtx, e: dict[str, Any]) -> None:
+def detail(p: PageCtx, e: dict[str, Any], after_facts: Callable[[], object] | None = None) -> None:
+    """`after_facts` draws something under the facts (the workbench's map)."""
     with ui.row().classes("items-center gap-2"):
         ui.label(e["id"]).classes("text-lg font-bold").props('data-testid="event-code"')
         state_badge(p, e["state"])
@@ -55,6 +57,8 @@ def detail(p: PageCtx, e: dict[str, Any]) -> None:
         for label, value in facts:
             ui.label(label).classes("text-gray-500")
             ui.label(str(value)).props('data-testid="fact"')
+    if after_facts is not None:
+        after_facts()
     if e.get("description"):
         ui.label(e["description"]).classes("text-sm whitespace-pre-wrap").props(
             'data-testid="description"'

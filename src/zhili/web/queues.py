@@ -51,13 +51,12 @@ def queue_counts(session: Session, actor: Actor) -> dict[str, int]:
 
 def actions_now(actor: Actor, state: str, own: bool = False) -> list[str]:
     """The actions this actor may take on an event in `state` (the state machine and the
-    policy both agree), in the loop's order."""
+    policy both agree), in the loop's order. Merging (received or dispatched, a dispatcher's
+    act) asks the page for the incident it joins."""
     from zhili.events.workflow import OWN_PERMISSION, PERMISSION
 
     out = []
     for action in (*L.ACTIONS, *EXTRA_ACTIONS):
-        if action == "merge":
-            continue  # needs the incident it joins: done from the API
         if action in L.ACTIONS and state not in L.ACTIONS[action]:
             continue
         if action in EXTRA_ACTIONS and state not in L.OPEN_STATES:

@@ -1,6 +1,6 @@
 """Plain HTTP routes the pages fetch from the browser: the big screen's first snapshot (the
 session cookie's actor, authorized and scoped like every API route) and the district outlines
-(aggregate geometry, serialized once per process and cached by the browser)."""
+(aggregate geometry, serialized once per process and cached by the browser), also one grid's."""
 
 from __future__ import annotations
 
@@ -30,6 +30,26 @@ def warm(data: Path) -> None:
     """Serialize the outlines before the first screen asks (each takes about a second)."""
     for level in LEVELS:
         geojson_bytes(data, level)
+
+
+@lru_cache(maxsize=2)
+def grid_features(data: Path) -> dict[str, bytes]:
+    """Each grid's outline on its own (the event detail's map outlines one grid)."""
+    grids = json.loads(geojson_bytes(data, "grid"))
+    return {
+        f["properties"]["code"]: json.dumps(f, separators=(",", ":")).encode()
+        for f in grids["features"]
+    }
+
+
+@router.get("/geo/grid/{code}.json")
+async def grid_outline(code: str, request: Request) -> Response:
+    authorize(ANONYMOUS, "district.read")  # aggregate geometry, no personal data
+    features = await run_in_threadpool(grid_features, Path(request.app.state.data))
+    body = features.get(code)
+    if body is None:
+        raise HTTPException(404, f"unknown grid {code!r}")
+    return Response(body, media_type="application/json", headers={"Cache-Control": "max-age=3600"})
 
 
 @router.get("/geo/{level}.json")

@@ -11,6 +11,7 @@ from nicegui import ui
 
 from zhili.hub.search.service import search
 from zhili.privacy.purpose import LEGAL_BASES, Purpose
+from zhili.web.busy import Busy
 from zhili.web.guard import PageCtx
 from zhili.web.layout import empty
 
@@ -34,6 +35,7 @@ class SearchPanel:
             "text": "",
         }
         self.answer: dict[str, Any] | None = None
+        self.busy = Busy()
 
     def build(self) -> None:
         p = self.p
@@ -56,12 +58,13 @@ class SearchPanel:
                 ui.input(p.t("col_purpose")).bind_value(self.form, "text").props(
                     'dense outlined data-testid="xsearch-purpose"'
                 ).classes("grow")
-            ui.button(p.t("search"), icon="search", on_click=self.run).props(
-                'dense data-testid="xsearch-run"'
-            )
+            run = self.busy.button(p.t("search"), icon="search")
+            run.on_click(lambda: self.busy.run(run, self.run))
+            run.props('dense data-testid="xsearch-run"')
             self.results()
 
     async def run(self) -> None:
+        """The search (in a worker thread); the button spins meanwhile (one at a time)."""
         p, f = self.p, self.form
         if not f["q"].strip():
             return

@@ -177,4 +177,11 @@ PAGE_STRINGS: dict[str, dict[str, str]] = {
     "records": {"zh": "条记录", "en": "records"},
     "no_records": {"zh": "没有符合条件的记录", "en": "No matching records"},
     "verifying": {"zh": "校验中…", "en": "Verifying…"},
+    # workbench: the event's map, merging (issue #7 items 2, 6-7)
+    "event_map": {"zh": "事件位置", "en": "Where it is"},
+    "merge_into": {
+        "zh": "并入事件编号（本事件作为重复报告关闭）",
+        "en": "Incident to merge into (this event closes as a duplicate)",
+    },
+    "merge_nearby": {"zh": "本村（社区）进行中的事件：", "en": "Open events in this village:"},
 }

@@ -1,6 +1,8 @@
 """调度工作台 The dispatcher's workbench: queues by state with the overdue first and the nearest
-deadline next, one event with its timeline (masked per role by events.queries), and the
-actions the state and the role allow, each through events.workflow.act."""
+deadline next, one event with its point on a small map and its timeline (masked per role by
+events.queries), and the actions the state and the role allow, each through
+events.workflow.act (the REST API's function), one at a time (web/busy.py). Merging offers the
+open events of the same village as the incident to join."""
 
 from __future__ import annotations
 
@@ -11,7 +13,9 @@ from nicegui import ui
 
 from zhili.events.queries import get_event, list_events
 from zhili.events.workflow import ActionIn, act
+from zhili.web.busy import Busy
 from zhili.web.context import WebContext
+from zhili.web.event_map import event_map
 from zhili.web.event_view import SEVERITY_COLOR, detail, local_time
 from zhili.web.guard import PAGE_ACTIONS, PageCtx, enter
 from zhili.web.layout import empty, frame
@@ -43,6 +47,8 @@ class Workbench:
         self.rows: list[dict[str, Any]] = []
         self.event: dict[str, Any] | None = None
         self.departments: list[str] = []
+        self.nearby: list[dict[str, Any]] = []  # open events an event may be merged into
+        self.busy = Busy()
 
     async def build(self, code: str) -> None:
         p = self.p
@@ -85,21 +91,41 @@ class Workbench:
         await self.load_queue()
 
     async def open(self, code: str) -> None:
+        p = self.p
         self.code = code
-        self.event = await self.p.call(
-            lambda s, a: get_event(s, self.web.privacy, a, code, self.p.lang)
-        )
+        self.event = await p.call(lambda s, a: get_event(s, self.web.privacy, a, code, p.lang))
+        self.nearby = []
+        if self.event and "merge" in actions_now(p.actor, self.event["state"]):
+            village = self.event["area_code"][:12]
 
-    async def act(self, action: str, form: dict[str, Any]) -> None:
+            def nearby(s, a):  # type: ignore[no-untyped-def]
+                return list_events(
+                    s, self.web.privacy, a, area=village, open_only=True, limit=20, lang=p.lang
+                )
+
+            answer = await p.call(nearby)
+            self.nearby = [r for r in (answer or {}).get("items", []) if r["id"] != code]
+
+    async def act(
+        self, action: str, form: dict[str, Any], clicked: ui.button | None = None
+    ) -> None:
+        """One action at a time: a second click while it runs does nothing."""
+        await self.busy.run(clicked, lambda: self._act(action, form))
+
+    async def _act(self, action: str, form: dict[str, Any]) -> None:
         p = self.p
         if action in NEEDS_NOTE and not (form.get("note") or "").strip():
             ui.notify(p.t("note"), type="warning")
+            return
+        if action == "merge" and not (form.get("into") or "").strip():
+            ui.notify(p.t("merge_into"), type="warning")
             return
         body = ActionIn(
             note=form.get("note") or "",
             worker_id=int(form["worker_id"]) if form.get("worker_id") else None,
             department=form.get("department") or None,
             rating=int(form["rating"]) if action == "rate" and form.get("rating") else None,
+            into=(form.get("into") or "").strip() or None,
         )
         code = self.code or ""
         done = await p.call(
@@ -156,11 +182,18 @@ class Workbench:
             empty(p.t("pick_event"))
             return
         e = self.event
-        detail(p, e)
+        self.busy.reset()
+        detail(p, e, lambda: event_map(e, p.t("event_map")))
         actions = actions_now(p.actor, e["state"])
         if not actions:
             return
-        form: dict[str, Any] = {"note": "", "worker_id": None, "department": None, "rating": 5}
+        form: dict[str, Any] = {
+            "note": "",
+            "worker_id": None,
+            "department": None,
+            "rating": 5,
+            "into": "",
+        }
         ui.separator()
         ui.textarea(p.t("note")).bind_value(form, "note").classes("w-full").props(
             'dense outlined rows=2 data-testid="note"'
@@ -173,11 +206,30 @@ class Workbench:
             ui.select(self.departments, label=p.t("to_department")).bind_value(
                 form, "department"
             ).props("dense outlined").classes("w-full")
+        if "merge" in actions:
+            self.merge_view(form)
         with ui.row().classes("gap-1"):
             for action in actions:
-                ui.button(p.t("a_" + action), on_click=lambda a=action: self.act(a, form)).props(
-                    f'dense no-caps data-testid="act-{action}"'
-                )
+                self.busy.button(
+                    p.t("a_" + action),
+                    on_click=lambda ev, a=action: self.act(a, form, ev.sender),
+                ).props(f'dense no-caps data-testid="act-{action}"')
+
+    def merge_view(self, form: dict[str, Any]) -> None:
+        """The incident to merge into: typed, or picked from the open events nearby."""
+        p = self.p
+        into = ui.input(p.t("merge_into"), autocomplete=[r["id"] for r in self.nearby])
+        into.bind_value(form, "into").props('dense outlined data-testid="merge-into"')
+        into.classes("w-full")
+        if not self.nearby:
+            return
+        ui.label(p.t("merge_nearby")).classes("text-xs text-gray-500")
+        with ui.row().classes("gap-1"):
+            for r in self.nearby[:8]:
+                ui.chip(
+                    f"{r['id']} · {r['title']}",
+                    on_click=lambda r=r: into.set_value(r["id"]),
+                ).props(f'dense clickable outline data-testid="merge-candidate-{r["id"]}"')
 
     async def _switch(self, queue: str) -> None:
         await self.select(queue)
