@@ -45,15 +45,19 @@ class PageCtx:
     async def call(self, fn: Callable[..., T], *args: Any, **kw: Any) -> T | None:
         """Run a service call as the page's user in a worker thread: a fresh session, the
         token resolved again; refusals and bad input become a notice, not a crash."""
+        return await self.guarded(lambda: run.io_bound(self._as_user, True, fn, args, kw))
 
-        def work() -> T:
-            with self.web.sessions() as session:
-                actor = actor_for_token(session, self.token)
-                if not actor.authenticated:
-                    raise NotAuthenticated("session ended: log in again")
-                return fn(session, actor, *args, **kw)
+    async def call_public(self, fn: Callable[..., T], *args: Any, **kw: Any) -> T | None:
+        """`call` for a public page's public actions: a visitor who is not logged in runs
+        `fn` as the anonymous actor (the service authorizes what that actor may do)."""
+        return await self.guarded(lambda: run.io_bound(self._as_user, False, fn, args, kw))
 
-        return await self.guarded(lambda: run.io_bound(work))
+    def _as_user(self, login: bool, fn: Callable[..., T], args: tuple, kw: dict) -> T:
+        with self.web.sessions() as session:
+            actor = actor_for_token(session, self.token)
+            if login and not actor.authenticated:
+                raise NotAuthenticated("session ended: log in again")
+            return fn(session, actor, *args, **kw)
 
     async def guarded(self, work: Callable[[], Awaitable[T]]) -> T | None:
         """Await `work`; a refusal or bad input becomes a notice on the page."""
@@ -102,3 +106,16 @@ async def enter(web: WebContext, request: Request, action: str, lang: str) -> Pa
             ui.label(str(exc)).classes("text-sm text-gray-600")
         return None
     return ctx
+
+
+async def visit(web: WebContext, request: Request, lang: str) -> PageCtx:
+    """A public page's context (PAGE_ACTIONS "public"): the logged-in user, or the anonymous
+    actor. Nothing is authorized for the page itself; each part of it shows by `ctx.can` and
+    each action is authorized again by the service it calls."""
+    token = request.cookies.get(COOKIE)
+
+    def who() -> Actor:
+        with web.sessions() as session:
+            return actor_for_token(session, token)
+
+    return PageCtx(web, token, await run.io_bound(who), lang_of(lang))

@@ -6,6 +6,7 @@ the commit. Each call resolves the page's user again and is authorized and audit
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from nicegui import run
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from zhili.api.events import ROLE_CHANNEL
 from zhili.events.attachments import add_attachment
-from zhili.events.intake import Outcome, prepare
+from zhili.events.intake import Draft, Outcome, prepare
 from zhili.events.models import Worker
 from zhili.events.schemas import EventIn
 from zhili.events.workers import report_position
@@ -40,6 +41,19 @@ def my_worker(session: Session, actor: Actor) -> Worker | None:
 
 async def submit_report(p: PageCtx, payload: EventIn, photo: Photo | None) -> Outcome | None:
     """Report an event as the page's user; the photo is attached after the event exists."""
+
+    def draft(actor: Actor) -> Draft:
+        channel = ROLE_CHANNEL.get(actor.role, "staff")
+        return prepare(p.web.events.state, actor, payload, channel, f"web-{uuid.uuid4()}")
+
+    return await submit_draft(p, draft, photo)
+
+
+async def submit_draft(
+    p: PageCtx, make: Callable[[Actor], Draft], photo: Photo | None
+) -> Outcome | None:
+    """Write the report `make` prepares for the page's user through the intake writer, then
+    attach the photo (events.attachments: checked, stored by digest, on the timeline)."""
     web = p.web
 
     def who() -> Actor:
@@ -51,9 +65,7 @@ async def submit_report(p: PageCtx, payload: EventIn, photo: Photo | None) -> Ou
 
     async def work() -> Outcome:
         actor = await run.io_bound(who)
-        channel = ROLE_CHANNEL.get(actor.role, "staff")
-        draft = prepare(web.events.state, actor, payload, channel, f"web-{uuid.uuid4()}")
-        outcome = await web.events.writer.write(draft)
+        outcome = await web.events.writer.write(make(actor))
         if photo is not None:
 
             def attach() -> None:
