@@ -184,4 +184,74 @@ PAGE_STRINGS: dict[str, dict[str, str]] = {
         "en": "Incident to merge into (this event closes as a duplicate)",
     },
     "merge_nearby": {"zh": "本村（社区）进行中的事件：", "en": "Open events in this village:"},
+    # the police QR code's page /qr/<token> (S5: scan, self-register, officers)
+    "qr_title": {"zh": "一房一码", "en": "Police QR code"},
+    "qr_kind_flat": {"zh": "出租房屋", "en": "Rented flat"},
+    "qr_kind_building": {"zh": "楼栋", "en": "Building"},
+    "qr_compound": {"zh": "小区", "en": "Compound"},
+    "qr_building": {"zh": "楼栋编号", "en": "Building"},
+    "qr_floors": {"zh": "楼层数", "en": "Floors"},
+    "qr_rented_flats": {"zh": "出租房屋（套）", "en": "Rented flats"},
+    "qr_area": {"zh": "所属网格", "en": "Grid"},
+    "qr_register": {"zh": "租客自主申报登记", "en": "Tenant self-registration"},
+    "qr_register_note": {
+        "zh": "提交后由社区民警上门核对身份证件，核实前为“待核实”。",
+        "en": "After you submit, an officer checks your ID card at the door; until then the "
+        "registration is pending.",
+    },
+    "qr_name": {"zh": "姓名", "en": "Name"},
+    "qr_id_number": {"zh": "身份证号码", "en": "ID number"},
+    "qr_phone": {"zh": "手机号码", "en": "Mobile phone"},
+    "qr_room": {"zh": "单元-室号（如 2-502）", "en": "Unit-room (e.g. 2-502)"},
+    "qr_submit": {"zh": "提交登记", "en": "Register"},
+    "qr_registered": {
+        "zh": "登记已提交，民警核实后生效",
+        "en": "Registered: an officer will verify it",
+    },
+    "qr_again": {
+        "zh": "您已在此登记过，民警核实后生效",
+        "en": "You are already registered here: an officer will verify it",
+    },
+    "qr_err_name": {
+        "zh": "姓名应为 2 至 30 个汉字或字母",
+        "en": "Name: 2 to 30 Chinese or Latin letters",
+    },
+    "qr_err_id": {"zh": "身份证号码不正确", "en": "The ID number is not valid"},
+    "qr_err_phone": {"zh": "手机号码不正确", "en": "Not a mobile phone number"},
+    "qr_err_room": {"zh": "房号有误", "en": "Check the room"},
+    "qr_fix": {
+        "zh": "请更正标红的一项后重新提交，已填写的内容都已保留",
+        "en": "Correct the field marked red and submit again; nothing you typed is lost",
+    },
+    "qr_officer_login": {"zh": "民警 / 网格员登录", "en": "Log in as an officer"},
+    "qr_officer_hint": {
+        "zh": "登录后返回本页，可查看登记人员、上报隐患",
+        "en": "You come back to this page to see who is registered and report hazards",
+    },
+    "qr_residents": {"zh": "登记人员", "en": "Registered here"},
+    "qr_purpose_text": {
+        "zh": "用途（如：出租房屋流动人口核查）",
+        "en": "Purpose (e.g. checking a rented flat)",
+    },
+    "qr_unmask": {
+        "zh": "显示完整信息（记为解除脱敏）",
+        "en": "Show in full (audited as unmasking)",
+    },
+    "qr_show": {"zh": "查看", "en": "Show"},
+    "qr_nobody": {"zh": "暂无登记", "en": "Nobody is registered"},
+    "qr_pending": {"zh": "待核实", "en": "pending"},
+    "qr_verified": {"zh": "已核实", "en": "verified"},
+    "qr_no_rights": {
+        "zh": "您的账号无权查看此处登记人员",
+        "en": "Your account may not see who is registered here",
+    },
+    "qr_hazard": {"zh": "上报隐患", "en": "Report a hazard"},
+    "qr_hazard_text": {"zh": "隐患描述", "en": "What is wrong"},
+    "qr_need_text": {"zh": "请描述隐患", "en": "Describe the hazard"},
+    "qr_invalid": {"zh": "此二维码已失效", "en": "This code is no longer valid"},
+    "qr_invalid_text": {
+        "zh": "二维码可能已更换，或地址有误。请联系社区民警或网格员。",
+        "en": "The code may have been replaced, or the address is mistyped. Ask the community "
+        "police officer or the grid worker.",
+    },
 }

@@ -9,7 +9,7 @@ if TYPE_CHECKING:
 
 
 def register_pages(web: WebContext) -> None:
-    from zhili.web.pages import audit, citizen, home, kpi, login, mobile, screen, workbench
+    from zhili.web.pages import audit, citizen, home, kpi, login, mobile, qr, screen, workbench
 
     home.register(web.data)
     login.register()
@@ -19,3 +19,4 @@ def register_pages(web: WebContext) -> None:
     citizen.register(web)
     kpi.register(web)
     audit.register(web)
+    qr.register(web)
