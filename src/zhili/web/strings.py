@@ -184,6 +184,7 @@ PAGE_STRINGS: dict[str, dict[str, str]] = {
         "en": "Incident to merge into (this event closes as a duplicate)",
     },
     "merge_nearby": {"zh": "本村（社区）进行中的事件：", "en": "Open events in this village:"},
+    "act_merge": {"zh": "合并", "en": "Merge"},
     # the police QR code's page /qr/<token> (S5: scan, self-register, officers)
     "qr_title": {"zh": "一房一码", "en": "Police QR code"},
     "qr_kind_flat": {"zh": "出租房屋", "en": "Rented flat"},

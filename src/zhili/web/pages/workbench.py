@@ -211,7 +211,7 @@ class Workbench:
         with ui.row().classes("gap-1"):
             for action in actions:
                 self.busy.button(
-                    p.t("a_" + action),
+                    p.t("act_merge" if action == "merge" else "a_" + action),
                     on_click=lambda ev, a=action: self.act(a, form, ev.sender),
                 ).props(f'dense no-caps data-testid="act-{action}"')
 
