@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from zhili.privacy.actors import Actor
 from zhili.web.live import Tick, _for_scope
-from zhili.web.queues import actions_now
+from zhili.web.queues import actions_now, rank_nearby
 from zhili.web.session import home_of, safe_next
 
 TOWN = Actor(id="user:1", role="town_officer", scope="330110010")
@@ -54,3 +54,19 @@ def test_each_role_has_a_first_page() -> None:
     assert home_of(Actor(id="user:4", role="auditor")) == "/audit"
     assert home_of(Actor(id="user:5", role="analyst", scope="330110")) == "/kpi"
     assert home_of(Actor(id="user:6", role="system_admin")) == "/"
+
+
+def test_merge_candidates_put_the_same_grid_and_the_nearest_first() -> None:
+    event = {"id": "E9", "area_code": "G1", "lon": 120.0, "lat": 30.0}
+
+    def row(code: str, area: str, lon: float, at: str) -> dict:
+        return {"id": code, "area_code": area, "lon": lon, "lat": 30.0, "reported_at": at}
+
+    rows = [
+        row("E1", "G2", 120.0001, "2026-01-03"),  # nearest, but another grid
+        row("E2", "G1", 120.01, "2026-01-01"),
+        row("E3", "G1", 120.001, "2026-01-02"),
+        row("E9", "G1", 120.0, "2026-01-04"),  # itself
+        {"id": "E4", "area_code": "G1", "lon": None, "lat": None, "reported_at": "2026-01-05"},
+    ]
+    assert [r["id"] for r in rank_nearby(event, rows)] == ["E3", "E2", "E4", "E1"]

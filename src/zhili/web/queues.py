@@ -3,6 +3,8 @@ inside the actor's area (the scope is applied in the query, like every list)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -69,3 +71,20 @@ def actions_now(actor: Actor, state: str, own: bool = False) -> list[str]:
 
 def departments(session: Session, state: HubState) -> list[str]:
     return sorted({r.department for r in state.book(session).rules})
+
+
+def rank_nearby(event: dict[str, Any], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Merge candidates for an event: the same grid first, then the nearest, then the newest,
+    so the incident a dispatcher means is among the few chips shown even in a busy village."""
+    lon, lat = event.get("lon"), event.get("lat")
+
+    def distance(r: dict[str, Any]) -> float:
+        if None in (lon, lat, r.get("lon"), r.get("lat")):
+            return float("inf")
+        return (r["lon"] - lon) ** 2 + (r["lat"] - lat) ** 2
+
+    others = [r for r in rows if r["id"] != event.get("id")]
+    # Newest first, then a stable sort by place keeps the newest ahead among equals.
+    others.sort(key=lambda r: r.get("reported_at") or "", reverse=True)
+    others.sort(key=lambda r: (r.get("area_code") != event.get("area_code"), distance(r)))
+    return others

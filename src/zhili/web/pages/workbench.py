@@ -19,7 +19,7 @@ from zhili.web.event_map import event_map
 from zhili.web.event_view import SEVERITY_COLOR, detail, local_time
 from zhili.web.guard import PAGE_ACTIONS, PageCtx, enter
 from zhili.web.layout import empty, frame
-from zhili.web.queues import QUEUES, actions_now, departments, queue_counts
+from zhili.web.queues import QUEUES, actions_now, departments, queue_counts, rank_nearby
 from zhili.web.search_panel import SearchPanel
 
 ACTION = "event.handle"
@@ -98,13 +98,24 @@ class Workbench:
         if self.event and "merge" in actions_now(p.actor, self.event["state"]):
             village = self.event["area_code"][:12]
 
+            family = self.event.get("family")
+
             def nearby(s, a):  # type: ignore[no-untyped-def]
+                # Same family only: a merge joins reports of one incident; any other code
+                # can still be typed in.
                 return list_events(
-                    s, self.web.privacy, a, area=village, open_only=True, limit=20, lang=p.lang
+                    s,
+                    self.web.privacy,
+                    a,
+                    area=village,
+                    family=family,
+                    open_only=True,
+                    limit=50,
+                    lang=p.lang,
                 )
 
             answer = await p.call(nearby)
-            self.nearby = [r for r in (answer or {}).get("items", []) if r["id"] != code]
+            self.nearby = rank_nearby(self.event, (answer or {}).get("items", []))
 
     async def act(
         self, action: str, form: dict[str, Any], clicked: ui.button | None = None
