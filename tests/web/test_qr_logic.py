@@ -10,6 +10,7 @@ import pytest
 from zhili.community import qr
 from zhili.privacy.actors import ANONYMOUS, Actor
 from zhili.web.qr_landing import (
+    apply_decision,
     facts,
     login_href,
     parts_for,
@@ -27,29 +28,51 @@ def _actor(role: str, department: str | None = None) -> Actor:
 
 
 @pytest.mark.parametrize(
-    "actor, login_link, residents, unmask, hazard",
+    "actor, login_link, residents, unmask, hazard, verify",
     [
-        (ANONYMOUS, True, False, False, False),
-        (_actor("department_handler", "police"), False, True, True, True),
-        (_actor("department_handler", "housing"), False, True, True, True),
-        (_actor("department_handler", "urban"), False, False, False, True),  # not their register
-        (_actor("village_officer"), False, True, False, True),  # no person.unmask
-        (_actor("grid_worker"), False, False, False, True),
-        (_actor("part_time_grid_worker"), False, False, False, True),
-        (Actor(id="user:c", role="citizen", person_id="P1"), False, False, False, False),
-        (_actor("auditor"), False, False, False, False),
+        (ANONYMOUS, True, False, False, False, False),
+        (_actor("department_handler", "police"), False, True, True, True, True),
+        (_actor("department_handler", "housing"), False, True, True, True, True),
+        # not their register: no list, no verifying
+        (_actor("department_handler", "urban"), False, False, False, True, False),
+        (_actor("village_officer"), False, True, False, True, True),  # no person.unmask
+        (_actor("grid_worker"), False, False, False, True, False),
+        (_actor("part_time_grid_worker"), False, False, False, True, False),
+        (Actor(id="user:c", role="citizen", person_id="P1"), False, False, False, False, False),
+        (_actor("auditor"), False, False, False, False, False),
     ],
 )
 def test_the_parts_of_the_page_follow_the_policy(
-    actor: Actor, login_link: bool, residents: bool, unmask: bool, hazard: bool
+    actor: Actor, login_link: bool, residents: bool, unmask: bool, hazard: bool, verify: bool
 ) -> None:
     parts = parts_for(actor)
-    assert (parts.login_link, parts.residents, parts.unmask, parts.hazard) == (
+    assert (parts.login_link, parts.residents, parts.unmask, parts.hazard, parts.verify) == (
         login_link,
         residents,
         unmask,
         hazard,
+        verify,
     )
+
+
+def test_a_decision_updates_the_list_without_reading_it_again() -> None:
+    listing = {
+        "label": "1幢",
+        "registered": 1,
+        "pending": 2,
+        "items": [
+            {"id": 1, "status": "verified"},
+            {"id": 2, "status": "pending"},
+            {"id": 3, "status": "pending"},
+        ],
+    }
+    verified = apply_decision(listing, 2, "verified")
+    assert (verified["registered"], verified["pending"]) == (2, 1)
+    assert [r["status"] for r in verified["items"]] == ["verified", "verified", "pending"]
+    rejected = apply_decision(verified, 3, "rejected")
+    assert (rejected["registered"], rejected["pending"]) == (2, 0)
+    assert [r["id"] for r in rejected["items"]] == [1, 2]
+    assert listing["items"][1]["status"] == "pending"  # the old listing is left as it was
 
 
 def test_the_login_link_returns_to_the_same_code() -> None:

@@ -121,6 +121,21 @@ def test_visitor_registers_and_officer_sees_it_and_files_a_hazard(
     assert TENANT["id_number"] not in o.content()
     _shot(officer, "page-qr-officer-residents")
 
+    # At the door with the ID card: a rejection needs a reason; verified, the list says so.
+    person.locator("[data-testid^=qr-reject-]").click()
+    o.get_by_text("驳回前请填写原因").wait_for()
+    assert "待核实" in person.inner_text()
+    person.locator("[data-testid^=qr-verify-]").click()
+    o.get_by_test_id("qr-person").filter(has_text="林*").filter(has_text="已核实").wait_for()
+    assert (
+        o.get_by_test_id("qr-person")
+        .filter(has_text="林*")
+        .locator("[data-testid^=qr-verify-]")
+        .count()
+        == 0
+    )
+    _shot(officer, "page-qr-officer-verified")
+
     # A hazard at the flat, with a photo.
     o.get_by_test_id("qr-hazard-text").fill("楼道电动车充电，飞线")
     photo = tmp_path / "qr-hazard.png"
@@ -147,7 +162,15 @@ def test_visitor_registers_and_officer_sees_it_and_files_a_hazard(
                 QrRegistration.id_number == TENANT["id_number"],
             )
         ).one()
-        assert reg.status == "pending" and reg.submitted_by == "anonymous"
+        assert reg.status == "verified" and reg.submitted_by == "anonymous"
+        decided = s.scalars(
+            select(AuditRecord).where(
+                AuditRecord.action == "qr.verify",
+                AuditRecord.resource == f"qr_registration:{reg.id}",
+            )
+        ).all()
+        assert len(decided) == 1 and decided[0].actor_department == "police"
+        assert reg.decided_by == decided[0].actor_id
         read = s.scalars(
             select(AuditRecord)
             .where(AuditRecord.action == "qr.residents")

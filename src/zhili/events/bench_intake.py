@@ -379,7 +379,10 @@ def _client(conn: Any, cpus: set[int] | None, mode: str, kwargs: dict) -> None:
     except ImportError:
         pass
     phase = _sustained if mode == "sustained" else _paced
-    conn.send(asyncio.run(phase(**kwargs)))
+    cpu0 = time.process_time()
+    figures = asyncio.run(phase(**kwargs))
+    figures["client_cpu_s"] = time.process_time() - cpu0
+    conn.send(figures)
     conn.close()
 
 
@@ -394,6 +397,28 @@ def _in_process(mode: str, cpus: set[int] | None, **kwargs: Any) -> dict:
     finally:
         p.join(30)
     return result
+
+
+def postgres_cpu_seconds() -> float | None:
+    """CPU time all local PostgreSQL processes have used so far, those that exited included
+    (the postmaster reaps its backends, so theirs is in its children's time); None when no
+    PostgreSQL runs on this machine or /proc is not readable."""
+    procs: dict[int, list[str]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            head, rest = stat.read_text().rsplit(")", 1)
+        except OSError:  # exited while we looked
+            continue
+        if head.endswith("(postgres"):
+            procs[int(stat.parent.name)] = rest.split()
+    if not procs:
+        return None
+    ticks = 0
+    for f in procs.values():
+        ticks += int(f[11]) + int(f[12])
+        if int(f[1]) not in procs:  # the postmaster: add its reaped children
+            ticks += int(f[13]) + int(f[14])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 # -- what the server wrote, and the database's own ceiling ----------------------------------
@@ -514,6 +539,7 @@ def run(
                 )
                 n0, b0 = _batches(url)
                 cpu0 = server.cpu_seconds()
+                db0 = postgres_cpu_seconds() if db == "postgres" else None
                 sus = _in_process(
                     "sustained",
                     client_cpus,
@@ -524,6 +550,7 @@ def run(
                 )
                 n1, b1 = _batches(url)
                 cpu1 = server.cpu_seconds()
+                db1 = postgres_cpu_seconds() if db0 is not None else None
             finally:
                 server.stop()
             mean_batch = (n1 - n0) / (b1 - b0) if b1 > b0 else 0.0
@@ -539,6 +566,12 @@ def run(
                 # shared machine is doing.
                 "server_cpu_ms_per_event": round(1000 * (cpu1 - cpu0) / max(1, n1 - n0), 3),
                 "events_per_core_s": round((n1 - n0) / max(1e-9, cpu1 - cpu0)),
+                # Where the rest of the two cores went per event: the load generator, and
+                # PostgreSQL's own processes (SQLite runs inside the server: null).
+                "client_cpu_ms_per_event": round(1000 * sus["client_cpu_s"] / max(1, n1 - n0), 3),
+                "db_cpu_ms_per_event": (
+                    round(1000 * (db1 - db0) / max(1, n1 - n0), 3) if db1 is not None else None
+                ),
                 "p50_ms_at_500": paced["p50_ms"],
                 "max_ms_at_500": paced["max_ms"],
                 "paced_rate": paced_rate,

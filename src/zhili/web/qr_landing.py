@@ -48,6 +48,7 @@ class Parts:
     login_link: bool  # not logged in: "log in as an officer", back to this code
     residents: bool  # qr.residents, and for department handlers their department's
     unmask: bool  # may ask for the list unmasked (person.unmask, audited as such)
+    verify: bool  # may verify or reject a pending registration at the door (qr.verify)
     hazard: bool  # may report a hazard here (event.report; citizens use their portal)
 
 
@@ -62,6 +63,7 @@ def parts_for(actor: Actor) -> Parts:
         login_link=not actor.authenticated,
         residents=residents,
         unmask=residents and can(actor, "person.unmask"),
+        verify=residents and can(actor, "qr.verify"),
         # A citizen's report belongs in the citizen portal (their channel, their follow-up);
         # hazard_draft files as staff or grid.
         hazard=actor.authenticated and actor.role != "citizen" and can(actor, "event.report"),
@@ -127,3 +129,21 @@ def hazard(
     the author may report there); the page writes it and attaches the photo."""
     key = f"web-{uuid.uuid4()}"
     return qr.hazard_draft(state, actor, place, description, severity=severity, idempotency_key=key)
+
+
+def apply_decision(listing: dict[str, Any], rid: int, status: str) -> dict[str, Any]:
+    """The residents list after an officer's decision, without reading it again: a verified
+    registration counts as registered, a rejected one leaves the list."""
+    items = []
+    for r in listing["items"]:
+        if r["id"] == rid:
+            if status == "rejected":
+                continue
+            r = {**r, "status": status}
+        items.append(r)
+    return {
+        **listing,
+        "items": items,
+        "registered": sum(r["status"] == "verified" for r in items),
+        "pending": sum(r["status"] == "pending" for r in items),
+    }

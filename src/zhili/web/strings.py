@@ -242,6 +242,11 @@ PAGE_STRINGS: dict[str, dict[str, str]] = {
     "qr_nobody": {"zh": "暂无登记", "en": "Nobody is registered"},
     "qr_pending": {"zh": "待核实", "en": "pending"},
     "qr_verified": {"zh": "已核实", "en": "verified"},
+    "qr_rejected": {"zh": "已驳回", "en": "rejected"},
+    "qr_verify": {"zh": "核实通过", "en": "Verify"},
+    "qr_reject": {"zh": "驳回", "en": "Reject"},
+    "qr_reject_note": {"zh": "驳回原因（驳回时必填）", "en": "Why rejected (needed to reject)"},
+    "qr_reject_needs_note": {"zh": "驳回前请填写原因", "en": "Say why before rejecting"},
     "qr_no_rights": {
         "zh": "您的账号无权查看此处登记人员",
         "en": "Your account may not see who is registered here",

@@ -24,6 +24,7 @@ from zhili.web.guard import PAGE_ACTIONS, PageCtx, visit
 from zhili.web.layout import empty, frame
 from zhili.web.qr_landing import (
     FIELDS,
+    apply_decision,
     facts,
     hazard,
     login_href,
@@ -259,6 +260,39 @@ class QrPage:
                 ui.label(f"{r['id_number']} · {r['phone'] or '—'}").classes("text-xs")
                 if r["place"] != listing["label"]:
                     ui.label(r["place"]).classes("text-xs text-gray-600")
+                if r["status"] == qr.PENDING and self.parts.verify:
+                    self.decision_row(r)
+
+    def decision_row(self, r: dict[str, Any]) -> None:
+        """At the door with the ID card in hand: verify, or reject saying why."""
+        p, rid = self.p, r["id"]
+        note = {"text": ""}
+        ui.input(p.t("qr_reject_note")).bind_value(note, "text").props(
+            f'dense outlined data-testid="qr-note-{rid}"'
+        ).classes("w-full")
+        with ui.row().classes("gap-1"):
+            self.busy.button(
+                p.t("qr_verify"),
+                icon="verified",
+                on_click=lambda e: self.busy.run(e.sender, lambda: self.decide(rid, True, note)),
+            ).props(f'dense color=green-8 data-testid="qr-verify-{rid}"')
+            self.busy.button(
+                p.t("qr_reject"),
+                icon="block",
+                on_click=lambda e: self.busy.run(e.sender, lambda: self.decide(rid, False, note)),
+            ).props(f'dense outline color=red-8 data-testid="qr-reject-{rid}"')
+
+    async def decide(self, rid: int, verify: bool, note: dict[str, str]) -> None:
+        p, text = self.p, note["text"].strip()
+        if not verify and not text:
+            ui.notify(p.t("qr_reject_needs_note"), type="warning")
+            return
+        done = await p.call(lambda s, a: qr.decide(s, self.web.privacy, a, rid, verify, text))
+        if done is None or self.listing is None:
+            return  # p.call said what went wrong
+        self.listing = apply_decision(self.listing, rid, done["status"])
+        ui.notify(p.t("qr_" + done["status"]), type="positive" if verify else "info")
+        self.residents_view.refresh()
 
     # -- staff: a hazard with a photo -------------------------------------------------------
     def hazard_form(self) -> None:
