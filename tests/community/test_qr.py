@@ -167,6 +167,8 @@ def test_verification_and_one_home_at_a_time(store: Store) -> None:
         with pytest.raises(qr.Conflict):
             qr.end_registration(s, store.ctx, officer, b["id"], "退租")
         c = qr.self_register(s, store.ctx, ANONYMOUS, new.token, "冒名", _id(7), None)
+        with pytest.raises(ValueError, match="note"):  # the API and the QR page alike
+            qr.decide(s, store.ctx, officer, c["id"], verify=False, note=" ")
         assert qr.decide(s, store.ctx, officer, c["id"], False, "查无此人")["status"] == "rejected"
         housing = store.officer("department_handler", scope="330110", department="housing")
         queue = qr.list_registrations(s, store.ctx, housing, status="moved")

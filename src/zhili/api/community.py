@@ -64,8 +64,6 @@ def reject(
     ),
 ) -> dict:
     """The registrant does not live there (say why in the note)."""
-    if not (body.note or "").strip():
-        raise ValueError("a rejection needs a note saying why")
     return qr.decide(session, ctx, current, registration_id, False, body.note)
 
 

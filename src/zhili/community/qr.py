@@ -315,6 +315,8 @@ def decide(
     check_department(actor, "qr.verify")
     if reg.status != PENDING:
         raise Conflict(f"registration {reg.id} is {reg.status}, not pending")
+    if not verify and not (note or "").strip():
+        raise ValueError("a rejection needs a note saying why")
     now = now or _now()
     place = session.get(CommunityPlace, reg.place_id)
     assert place is not None

@@ -156,7 +156,7 @@ class Server:
     def cpu_seconds(self) -> float:
         """CPU time the server process has used so far (user + system, all threads)."""
         assert self.proc is not None
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        _, fields = _proc_stat(Path(f"/proc/{self.proc.pid}/stat"))
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self, timeout: float = 20) -> None:
@@ -399,6 +399,12 @@ def _in_process(mode: str, cpus: set[int] | None, **kwargs: Any) -> dict:
     return result
 
 
+def _proc_stat(path: Path) -> tuple[str, list[str]]:
+    """/proc/<pid>/stat as "<pid> (<name>" and the fields after the name (utime is [11])."""
+    head, rest = path.read_text().rsplit(")", 1)
+    return head, rest.split()
+
+
 def postgres_cpu_seconds() -> float | None:
     """CPU time all local PostgreSQL processes have used so far, those that exited included
     (the postmaster reaps its backends, so theirs is in its children's time); None when no
@@ -406,11 +412,11 @@ def postgres_cpu_seconds() -> float | None:
     procs: dict[int, list[str]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            head, rest = stat.read_text().rsplit(")", 1)
+            head, fields = _proc_stat(stat)
         except OSError:  # exited while we looked
             continue
         if head.endswith("(postgres"):
-            procs[int(stat.parent.name)] = rest.split()
+            procs[int(stat.parent.name)] = fields
     if not procs:
         return None
     ticks = 0

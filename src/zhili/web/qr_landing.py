@@ -137,13 +137,13 @@ def apply_decision(listing: dict[str, Any], rid: int, status: str) -> dict[str, 
     items = []
     for r in listing["items"]:
         if r["id"] == rid:
-            if status == "rejected":
+            if status == qr.REJECTED:
                 continue
             r = {**r, "status": status}
         items.append(r)
     return {
         **listing,
         "items": items,
-        "registered": sum(r["status"] == "verified" for r in items),
-        "pending": sum(r["status"] == "pending" for r in items),
+        "registered": sum(r["status"] == qr.VERIFIED for r in items),
+        "pending": sum(r["status"] == qr.PENDING for r in items),
     }

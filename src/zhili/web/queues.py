@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from zhili.events import lifecycle as L
+from zhili.events.merging import distance_m
 from zhili.events.models import Event
 from zhili.events.runtime import HubState
 from zhili.privacy.actors import Actor
@@ -81,7 +82,7 @@ def rank_nearby(event: dict[str, Any], rows: list[dict[str, Any]]) -> list[dict[
     def distance(r: dict[str, Any]) -> float:
         if None in (lon, lat, r.get("lon"), r.get("lat")):
             return float("inf")
-        return (r["lon"] - lon) ** 2 + (r["lat"] - lat) ** 2
+        return distance_m(lon, lat, r["lon"], r["lat"])
 
     others = [r for r in rows if r["id"] != event.get("id")]
     # Newest first, then a stable sort by place keeps the newest ahead among equals.

@@ -97,7 +97,6 @@ class Workbench:
         self.nearby = []
         if self.event and "merge" in actions_now(p.actor, self.event["state"]):
             village = self.event["area_code"][:12]
-
             family = self.event.get("family")
 
             def nearby(s, a):  # type: ignore[no-untyped-def]
