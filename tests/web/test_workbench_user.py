@@ -116,10 +116,22 @@ def simulate(
         assert not worker.is_alive(), "the simulated user did not finish"
         if failed:
             raise failed[0]
-        errors = [r.getMessage() for r in caplog.get_records("call") if r.levelname == "ERROR"]
+        errors = [
+            r.getMessage()
+            for r in caplog.get_records("call")
+            if r.levelname == "ERROR" and not _late_teardown(r.getMessage())
+        ]
         assert errors == []
 
     return run
+
+
+def _late_teardown(message: str) -> bool:
+    """NiceGUI's shutdown waits 2 s for cancelled tasks and then logs the names of those still
+    running; with no names left every task did end, only late on a loaded CI machine (CI
+    failed once on this), so it is no error of the page. A task named there still fails."""
+    head, sep, names = message.partition("tasks within timeout:")
+    return bool(sep) and head.startswith("Could not cancel") and not names.strip()
 
 
 async def _rows(user: User, n: int) -> list[str]:
@@ -238,3 +250,9 @@ def test_a_second_click_while_acting_does_nothing(
     simulate: Callable[[Body, Site], None], site: Site
 ) -> None:
     simulate(_a_second_click_while_acting_does_nothing, site)
+
+
+def test_late_teardown_forgives_only_tasks_that_ended() -> None:
+    assert _late_teardown("Could not cancel 6 tasks within timeout: ")
+    assert not _late_teardown("Could not cancel 2 tasks within timeout: Task-7, zhili-live-feed")
+    assert not _late_teardown("Error while cancelling tasks")
