@@ -113,6 +113,13 @@ EXAMPLES: dict[str, Example] = {
         ),
         outside_status=403,
     ),
+    "POST /api/events/batch": Example(
+        lambda c, r: (
+            "/api/events/batch",
+            {"json": {"events": [{"category": "urban.posters", "area_code": _home_area(c)}]}},
+        ),
+        # Outside one's area each item answers 403 on its own (tests/api/test_event_batch.py).
+    ),
     "GET /api/events": Example(
         lambda c, r: ("/api/events", {"params": {"limit": 5}}),
         lambda c, r: ("/api/events", {"params": {"area": LINPING}}),

@@ -123,6 +123,12 @@ def test_closed_loop_across_the_role_pages(
     page.get_by_test_id("submit-request").click()
     code = page.get_by_test_id("event-code").inner_text()
     assert code.startswith("E")
+    # The citizen sees where the request is: the point and its grid, drawn with no tiles.
+    page.wait_for_selector("[data-testid=event-map][data-drawn='1']", state="attached")
+    box = page.get_by_test_id("event-map")
+    assert box.locator("path.zhili-event-point").count() == 1
+    assert box.locator(".leaflet-tile, .leaflet-tile-container img").count() == 0
+    assert all(u.startswith(server) or u.startswith(("data:", "blob:")) for u in citizen.requests)
     citizen.shot("page-citizen-submitted")
 
     # Its dot appears on the big screen through the one live feed.

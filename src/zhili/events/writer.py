@@ -70,6 +70,7 @@ class IntakeWriter:
         self.batches = 0
         self.written = 0
         self._analyze_at = FIRST_ANALYZE
+        self._analyzer: threading.Thread | None = None
 
     def start(self) -> None:
         self._thread.start()
@@ -89,6 +90,17 @@ class IntakeWriter:
         fut: asyncio.Future[Outcome] = loop.create_future()
         self._queue.put((draft, (loop, fut)))
         return await fut
+
+    async def write_many(self, drafts: list[Draft]) -> list[Outcome | BaseException]:
+        """Each draft's committed outcome, or the exception that failed it alone (a batch
+        push): they queue together, so the writer commits them in a few transactions."""
+        loop = asyncio.get_running_loop()
+        futures: list[asyncio.Future[Outcome]] = []
+        for draft in drafts:
+            fut: asyncio.Future[Outcome] = loop.create_future()
+            self._queue.put((draft, (loop, fut)))
+            futures.append(fut)
+        return await asyncio.gather(*futures, return_exceptions=True)
 
     def _run(self) -> None:
         while True:
@@ -130,10 +142,16 @@ class IntakeWriter:
         self._answer(batch, outcomes, None)
         if self.written >= self._analyze_at:
             self._analyze_at = self.written + min(self.written, MAX_ANALYZE_STEP)
-            self._analyze()
+            if self._analyzer is None or not self._analyzer.is_alive():
+                # On its own thread and connection: the writer goes on taking reports
+                # (run inline, each ANALYZE held up every report queued behind it).
+                self._analyzer = threading.Thread(
+                    target=self._analyze, name="zhili-intake-analyze", daemon=True
+                )
+                self._analyzer.start()
 
     def _analyze(self) -> None:
-        """Fresh planner statistics on PostgreSQL (after the batch is answered)."""
+        """Fresh planner statistics on PostgreSQL."""
         with self.sessions() as session:
             if session.get_bind().dialect.name != "postgresql":
                 return

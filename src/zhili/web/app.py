@@ -12,6 +12,7 @@ from nicegui import ui
 from zhili import __version__
 from zhili.api import errors
 from zhili.api.routes import ROUTERS
+from zhili.config import get_settings
 from zhili.db import database_url, make_engine, make_sessionmaker
 from zhili.db.migrate import upgrade
 from zhili.devices.service import DeviceService
@@ -24,7 +25,12 @@ from zhili.web.pages import register_pages
 
 
 def create_app(data: Path, db_url: str | None = None) -> FastAPI:
-    app = FastAPI(title="Zhili API", version=__version__)
+    otel = get_settings().otel
+    app = FastAPI(
+        title="Zhili API",
+        version=__version__,
+        telemetry={"tracing": otel, "metrics": otel, "logs": otel},
+    )
     app.state.data = Path(data)
     url = database_url(app.state.data, db_url)
     upgrade(url)  # the schema is always current before the first request

@@ -16,6 +16,7 @@ from zhili.events.workflow import ActionIn, act
 from zhili.geo import get_layout
 from zhili.privacy.citizen import data_access_report
 from zhili.web.context import WebContext
+from zhili.web.event_map import event_map
 from zhili.web.event_view import detail, local_time
 from zhili.web.guard import PAGE_ACTIONS, PageCtx, enter
 from zhili.web.layout import empty, frame
@@ -170,7 +171,9 @@ class Portal:
         if not self.event:
             empty(p.t("pick_event"))
             return
-        detail(p, self.event)
+        e = self.event
+        # Where the citizen said it is, on our own map: the point and its grid, no tiles.
+        detail(p, e, lambda: event_map(e, p.t("event_map")))
         if "rate" in actions_now(p.actor, self.event["state"], own=True):
             ui.separator()
             ui.label(p.t("rate_it")).classes("font-bold")
