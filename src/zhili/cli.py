@@ -575,10 +575,37 @@ def demo(
     from zhili.privacy.identity import DEMO_PASSWORD
 
     os.environ["ZHILI_DEMO"] = "1"  # the web app opens on the big screen (#7)
+    _demo_broker_port()
     get_settings.cache_clear()
     url = f"http://127.0.0.1:{port or get_settings().port}/"
     typer.echo(f"big screen: {url} (log in as commander, password {DEMO_PASSWORD})")
     serve(data=data, host=None, port=port)
+
+
+def _demo_broker_port() -> None:
+    """The demo's embedded MQTT broker: on 1883 unless that port is taken (development and CI
+    machines run a Mosquitto there), then on the next free port, and say so: the devices and
+    `zhili simulate` must talk to the demo's own broker, which knows their passwords. A
+    configured ZHILI_MQTT_URL or ZHILI_MQTT_PORT is left as it is (decision 55)."""
+    import os
+    import socket
+
+    if os.environ.get("ZHILI_MQTT_URL") or os.environ.get("ZHILI_MQTT_PORT"):
+        return
+    for port in range(1883, 1900):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        if port != 1883:
+            os.environ["ZHILI_MQTT_PORT"] = str(port)
+            typer.echo(
+                f"MQTT: port 1883 is taken; the demo's broker listens on {port} "
+                f"(simulate with `ZHILI_MQTT_PORT={port} zhili simulate --rate 100`)"
+            )
+        return
+    typer.echo("MQTT: ports 1883-1899 are taken; the demo runs without device ingest")
 
 
 if __name__ == "__main__":

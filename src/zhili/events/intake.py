@@ -18,6 +18,7 @@ from sqlalchemy import Connection, bindparam, insert, select, text, update
 from sqlalchemy.orm import Session, aliased
 
 from zhili.events import lifecycle as L
+from zhili.events.bulk import insert_rows, pipelined
 from zhili.events.categories import Category, tree
 from zhili.events.merging import Candidate, find_incident, prefetch
 from zhili.events.models import Event, EventAction, EventNotification, EventTimer
@@ -162,8 +163,8 @@ _REPLAYED = (
 _INSERT = insert(_EVENTS).returning(_EVENTS.c.id, sort_by_parameter_order=True)
 # PostgreSQL: the ids first, from the events sequence in one round trip, then a plain insert
 # with the final codes (a multi-row INSERT ... RETURNING is a new, long statement text for
-# every batch size, which psycopg parses anew each time).
-_INSERT_WITH_IDS = insert(_EVENTS)
+# every batch size, which psycopg parses anew each time), pipelined with the timeline, timer
+# and notice inserts (bulk.py).
 _NEXT_IDS = text(
     "SELECT nextval(pg_get_serial_sequence('events', 'id')) FROM generate_series(1, :n)"
 )
@@ -175,9 +176,9 @@ _SET_INCIDENT = (
     .where(_EVENTS.c.id == bindparam("b_id"))
     .values(incident_id=bindparam("b_incident"))
 )
-_INSERT_ACTIONS = insert(EventAction.__table__)
-_INSERT_TIMERS = insert(EventTimer.__table__)
-_INSERT_NOTIFICATIONS = insert(EventNotification.__table__)
+_ACTIONS = EventAction.__table__
+_TIMERS = EventTimer.__table__
+_NOTIFICATIONS = EventNotification.__table__
 
 
 def _existing(conn: Connection, drafts: list[Draft]) -> dict[tuple[str, str], Outcome]:
@@ -320,15 +321,18 @@ def write_batch(
             for row, new_id in zip(plan, ids, strict=True):
                 row["id"] = new_id
                 row["code"] = f"E{new_id:08d}"
-            conn.execute(_INSERT_WITH_IDS, plan)
+            with pipelined(conn):  # the four inserts in one round trip
+                insert_rows(conn, _EVENTS, plan)
+                _timeline_and_timers(conn, book, plan, merges, now)
+                _notifications(conn, plan, now)
         else:
             ids = list(conn.execute(_INSERT, plan).scalars())
             for row, new_id in zip(plan, ids, strict=True):
                 row["id"] = new_id
                 row["code"] = f"E{new_id:08d}"
             conn.execute(_SET_CODE, [{"b_id": r["id"], "b_code": r["code"]} for r in plan])
-        _timeline_and_timers(conn, book, plan, merges, now)
-        _notifications(conn, plan, now)
+            _timeline_and_timers(conn, book, plan, merges, now)
+            _notifications(conn, plan, now)
         ctx.audit_many(
             session,
             [
@@ -400,9 +404,8 @@ def _timeline_and_timers(conn: Connection, book, plan, merges, now: dt.datetime)
             )
         rule = book.rule(r["category"], r["level"])
         timers += open_timers(r["id"], r["level"], rule, now, dispatched=r["state"] == L.DISPATCHED)
-    conn.execute(_INSERT_ACTIONS, actions)
-    if timers:
-        conn.execute(_INSERT_TIMERS, timers)
+    insert_rows(conn, _ACTIONS, actions)
+    insert_rows(conn, _TIMERS, timers)
 
 
 def _notifications(conn: Connection, plan, now: dt.datetime) -> None:
@@ -436,8 +439,7 @@ def _notifications(conn: Connection, plan, now: dt.datetime) -> None:
                 now,
                 "dispatch",
             )
-    if rows:
-        conn.execute(_INSERT_NOTIFICATIONS, rows)
+    insert_rows(conn, _NOTIFICATIONS, rows)
 
 
 def _merge_all(
@@ -473,8 +475,9 @@ def _merge_all(
     def write_queued() -> None:
         if links:
             conn.execute(_SET_INCIDENT, links)
-            conn.execute(_INSERT_ACTIONS, actions)
-            conn.execute(_INSERT_NOTIFICATIONS, notices)
+            with pipelined(conn):
+                insert_rows(conn, _ACTIONS, actions)
+                insert_rows(conn, _NOTIFICATIONS, notices)
             links.clear(), actions.clear(), notices.clear()
 
     codes: dict[int, str] = {}

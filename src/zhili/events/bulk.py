@@ -1,0 +1,110 @@
+"""The intake's bulk inserts on the DB-API connection of the session's transaction.
+
+At thousands of reports a second SQLAlchemy's per-row work (bind processing, parameter
+construction) was a large share of the writer's time, as it was for the audit log
+(privacy/audit/log.py does the same). On PostgreSQL the inserts of one batch also go out in
+one pipeline (psycopg's pipeline mode): one round trip for all of them instead of one each,
+which matters because the writer shares a core and the GIL with the HTTP loop, and waits its
+turn after every round trip (docs/PERFORMANCE.md, decision 54).
+
+What is written is what SQLAlchemy would write: the same columns, Python-side scalar defaults
+for columns a row leaves out, and on SQLite dates as the text SQLAlchemy stores."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from sqlalchemy import JSON, Connection, Date, DateTime, Table
+
+Convert = Callable[[Any], Any]
+
+
+def _sqlite_datetime(v: Any) -> Any:
+    return v.strftime("%Y-%m-%d %H:%M:%S.%f") if isinstance(v, dt.datetime) else v
+
+
+def _sqlite_date(v: Any) -> Any:
+    return v.strftime("%Y-%m-%d") if isinstance(v, dt.date) else v
+
+
+def _sqlite_json(v: Any) -> Any:
+    return None if v is None else json.dumps(v)
+
+
+def _pg_json(v: Any) -> Any:
+    from psycopg.types.json import Json
+
+    return None if v is None else Json(v)
+
+
+class _Insert:
+    """One table's INSERT for one set of columns, in the driver's placeholder style."""
+
+    def __init__(self, table: Table, dialect: str, given: tuple[str, ...]) -> None:
+        if dialect not in ("sqlite", "postgresql"):
+            raise NotImplementedError(f"bulk inserts support SQLite and PostgreSQL, not {dialect}")
+        missing = [
+            c
+            for c in table.columns
+            if c.name not in given and c.default is not None and c.default.is_scalar
+        ]
+        self.given = given
+        self.defaults = [c.default.arg for c in missing]  # type: ignore[union-attr]
+        columns = [table.c[name] for name in given] + missing
+        mark = "?" if dialect == "sqlite" else "%s"
+        self.sql = (
+            f"INSERT INTO {table.name} ({', '.join(c.name for c in columns)}) "
+            f"VALUES ({', '.join([mark] * len(columns))})"
+        )
+        self.converts: list[tuple[int, Convert]] = []
+        for i, c in enumerate(columns[: len(given)]):
+            if isinstance(c.type, JSON):
+                self.converts.append((i, _sqlite_json if dialect == "sqlite" else _pg_json))
+            elif dialect == "sqlite" and isinstance(c.type, DateTime):
+                self.converts.append((i, _sqlite_datetime))
+            elif dialect == "sqlite" and isinstance(c.type, Date):
+                self.converts.append((i, _sqlite_date))
+
+    def params(self, rows: list[dict[str, Any]]) -> list[list[Any]]:
+        out = []
+        for row in rows:
+            values = [row[name] for name in self.given]
+            for i, convert in self.converts:
+                values[i] = convert(values[i])
+            out.append(values + self.defaults)
+        return out
+
+
+_INSERTS: dict[tuple[str, str, tuple[str, ...]], _Insert] = {}
+
+
+def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """INSERT the rows (dicts with the same keys) into `table` in the connection's transaction."""
+    if not rows:
+        return
+    dialect = conn.dialect.name
+    given = tuple(rows[0])
+    key = (table.name, dialect, given)
+    stmt = _INSERTS.get(key)
+    if stmt is None:
+        stmt = _INSERTS[key] = _Insert(table, dialect, given)
+    cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cur.executemany(stmt.sql, stmt.params(rows))
+    finally:
+        cur.close()
+
+
+@contextlib.contextmanager
+def pipelined(conn: Connection) -> Iterator[None]:
+    """On PostgreSQL, the statements inside go out in one pipeline and are synced at the end
+    (an error surfaces there and fails the transaction); elsewhere nothing changes."""
+    if conn.dialect.name != "postgresql":
+        yield
+        return
+    with conn.connection.dbapi_connection.pipeline():  # type: ignore[union-attr]
+        yield
