@@ -10,25 +10,30 @@ from zhili.privacy.policy import AuthorizationError
 from zhili.privacy.purpose import PurposeError
 
 
+def error_status(exc: BaseException) -> int | None:
+    """The 4xx (or 503) an exception answers with, or None for an unexpected one (a 500).
+    The handlers below and the batch route's per-item answers (event_batch.py) use it."""
+    if isinstance(exc, AuthorizationError):
+        return exc.status
+    if isinstance(exc, PurposeError):
+        return 400
+    if isinstance(exc, IndexMissing):
+        return 503
+    if isinstance(exc, ValueError):  # 409 a refused transition, 422 an unknown category
+        return getattr(exc, "status", 400)
+    if isinstance(exc, LookupError):
+        return 404
+    return None
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(AuthorizationError)
     async def _authz(_request: Request, exc: AuthorizationError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         return JSONResponse({"detail": str(exc)}, status_code=exc.status, headers=headers)
 
-    @app.exception_handler(PurposeError)
-    async def _purpose(_request: Request, exc: PurposeError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=400)
+    async def _known(_request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=error_status(exc) or 500)
 
-    @app.exception_handler(IndexMissing)
-    async def _no_index(_request: Request, exc: IndexMissing) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=503)
-
-    @app.exception_handler(ValueError)
-    async def _value(_request: Request, exc: ValueError) -> JSONResponse:
-        # Errors that know their status (409 a refused transition, 422 an unknown category).
-        return JSONResponse({"detail": str(exc)}, status_code=getattr(exc, "status", 400))
-
-    @app.exception_handler(LookupError)
-    async def _lookup(_request: Request, exc: LookupError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=404)
+    for known in (PurposeError, IndexMissing, ValueError, LookupError):
+        app.add_exception_handler(known, _known)

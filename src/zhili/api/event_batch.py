@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, ValidationError
 
 from zhili.api.deps import requires
+from zhili.api.errors import error_status
 from zhili.api.events import ROLE_CHANNEL
 from zhili.events.intake import Draft, prepare
 from zhili.events.schemas import EventIn
@@ -36,17 +37,14 @@ class BatchIn(BaseModel):
 
 def item_error(exc: BaseException) -> tuple[int, str]:
     """The status and message one item gets, as the single-report route would answer it."""
-    if isinstance(exc, ValidationError):
+    if isinstance(exc, ValidationError):  # before ValueError, which it is: say which field
         return 422, "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or 'item'}: {e['msg']}" for e in exc.errors()
         )
-    if isinstance(exc, AuthorizationError):
-        return exc.status, str(exc)
-    if isinstance(exc, ValueError):
-        return getattr(exc, "status", 400), str(exc)
-    if isinstance(exc, LookupError):
-        return 404, str(exc)
-    return 500, "the report could not be written; resend it with the same idempotency_key"
+    status = error_status(exc)
+    if status is None:
+        return 500, "the report could not be written; resend it with the same idempotency_key"
+    return status, str(exc)
 
 
 @router.post("/events/batch")

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import json
 import multiprocessing as mp
 import os
@@ -481,6 +480,7 @@ def raw_inserts(url: str, rows: int, batch: int) -> dict:
     from sqlalchemy import select
 
     from zhili.db import make_engine
+    from zhili.db.sqlite_text import sqlite_datetime
     from zhili.events.models import Event
 
     table = Event.__table__
@@ -503,10 +503,7 @@ def raw_inserts(url: str, rows: int, batch: int) -> dict:
             if r[entities_at] is not None:
                 r[entities_at] = json.dumps(r[entities_at])
             if sqlite:  # stored as SQLAlchemy stores them: text with microseconds
-                r = [
-                    v.strftime("%Y-%m-%d %H:%M:%S.%f") if isinstance(v, dt.datetime) else v
-                    for v in r
-                ]
+                r = [sqlite_datetime(v) for v in r]
             todo.append(r)
         raw = engine.raw_connection()
         try:

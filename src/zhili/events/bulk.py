@@ -13,32 +13,25 @@ for columns a row leaves out, and on SQLite dates as the text SQLAlchemy stores.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Date, DateTime, Table
 
+from zhili.db.sqlite_text import sqlite_date, sqlite_datetime
+
 Convert = Callable[[Any], Any]
-
-
-def _sqlite_datetime(v: Any) -> Any:
-    return v.strftime("%Y-%m-%d %H:%M:%S.%f") if isinstance(v, dt.datetime) else v
-
-
-def _sqlite_date(v: Any) -> Any:
-    return v.strftime("%Y-%m-%d") if isinstance(v, dt.date) else v
 
 
 def _sqlite_json(v: Any) -> Any:
     return None if v is None else json.dumps(v)
 
 
-def _pg_json(v: Any) -> Any:
-    from psycopg.types.json import Json
+def _pg_json() -> Convert:
+    from psycopg.types.json import Json  # only where PostgreSQL is used
 
-    return None if v is None else Json(v)
+    return lambda v: None if v is None else Json(v)
 
 
 class _Insert:
@@ -63,11 +56,11 @@ class _Insert:
         self.converts: list[tuple[int, Convert]] = []
         for i, c in enumerate(columns[: len(given)]):
             if isinstance(c.type, JSON):
-                self.converts.append((i, _sqlite_json if dialect == "sqlite" else _pg_json))
+                self.converts.append((i, _sqlite_json if dialect == "sqlite" else _pg_json()))
             elif dialect == "sqlite" and isinstance(c.type, DateTime):
-                self.converts.append((i, _sqlite_datetime))
+                self.converts.append((i, sqlite_datetime))
             elif dialect == "sqlite" and isinstance(c.type, Date):
-                self.converts.append((i, _sqlite_date))
+                self.converts.append((i, sqlite_date))
 
     def params(self, rows: list[dict[str, Any]]) -> list[list[Any]]:
         out = []

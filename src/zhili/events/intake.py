@@ -316,21 +316,19 @@ def write_batch(
         plan.append(row)
         plan_of.append(i)
     if plan:
-        if conn.dialect.name == "postgresql":
+        postgres = conn.dialect.name == "postgresql"
+        if postgres:
             ids = sorted(conn.execute(_NEXT_IDS, {"n": len(plan)}).scalars())
-            for row, new_id in zip(plan, ids, strict=True):
-                row["id"] = new_id
-                row["code"] = f"E{new_id:08d}"
-            with pipelined(conn):  # the four inserts in one round trip
-                insert_rows(conn, _EVENTS, plan)
-                _timeline_and_timers(conn, book, plan, merges, now)
-                _notifications(conn, plan, now)
         else:
             ids = list(conn.execute(_INSERT, plan).scalars())
-            for row, new_id in zip(plan, ids, strict=True):
-                row["id"] = new_id
-                row["code"] = f"E{new_id:08d}"
-            conn.execute(_SET_CODE, [{"b_id": r["id"], "b_code": r["code"]} for r in plan])
+        for row, new_id in zip(plan, ids, strict=True):
+            row["id"] = new_id
+            row["code"] = f"E{new_id:08d}"
+        with pipelined(conn):  # on PostgreSQL the inserts in one round trip
+            if postgres:
+                insert_rows(conn, _EVENTS, plan)
+            else:
+                conn.execute(_SET_CODE, [{"b_id": r["id"], "b_code": r["code"]} for r in plan])
             _timeline_and_timers(conn, book, plan, merges, now)
             _notifications(conn, plan, now)
         ctx.audit_many(

@@ -84,22 +84,21 @@ class IntakeWriter:
         self._queue.put((draft, fut))
         return fut
 
-    async def write(self, draft: Draft) -> Outcome:
-        """Await the committed outcome of one draft (from an async route)."""
+    def _enqueue(self, draft: Draft) -> asyncio.Future[Outcome]:
+        """Queue a draft; the future is answered on the calling loop (see _answer)."""
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[Outcome] = loop.create_future()
         self._queue.put((draft, (loop, fut)))
-        return await fut
+        return fut
+
+    async def write(self, draft: Draft) -> Outcome:
+        """Await the committed outcome of one draft (from an async route)."""
+        return await self._enqueue(draft)
 
     async def write_many(self, drafts: list[Draft]) -> list[Outcome | BaseException]:
         """Each draft's committed outcome, or the exception that failed it alone (a batch
         push): they queue together, so the writer commits them in a few transactions."""
-        loop = asyncio.get_running_loop()
-        futures: list[asyncio.Future[Outcome]] = []
-        for draft in drafts:
-            fut: asyncio.Future[Outcome] = loop.create_future()
-            self._queue.put((draft, (loop, fut)))
-            futures.append(fut)
+        futures = [self._enqueue(d) for d in drafts]
         return await asyncio.gather(*futures, return_exceptions=True)
 
     def _run(self) -> None:

@@ -23,6 +23,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, configure_mappers
 from sqlalchemy.orm.attributes import instance_state
 
+from zhili.db.sqlite_text import sqlite_date, sqlite_datetime
 from zhili.privacy.audit.chain import (
     DEFAULT_ALGORITHM,
     GENESIS,
@@ -88,9 +89,8 @@ class _Statements:
         row = [values[c] for c in _LOG_COLUMNS]
         if self.sqlite:
             at, after = values["at"], values["disclose_after"]
-            row[_AT] = at.strftime("%Y-%m-%d %H:%M:%S.%f")
-            if after is not None:
-                row[_AFTER] = after.strftime("%Y-%m-%d")
+            row[_AT] = sqlite_datetime(at)
+            row[_AFTER] = sqlite_date(after)
         return row
 
 
