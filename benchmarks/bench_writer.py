@@ -1,7 +1,7 @@
-"""The intake writer alone, without HTTP: `write_batch` and the commit of batches of N
-realistic reports (the intake bench's bodies, a department system's drafts) on a fresh
-database. Prints one JSON line: the median wall time and the writer thread's CPU per batch,
-and the CPU per event.
+"""The intake writer alone, without HTTP: its step (`IntakeWriter.commit`: `write_batch` and
+the commit on the writer's own connection) on batches of N realistic reports (the intake
+bench's bodies, a department system's drafts) on a fresh database. Prints one JSON line:
+the median wall time and the writer thread's CPU per batch, and the CPU per event.
 
 .venv/bin/python benchmarks/bench_writer.py --db sqlite|postgres [--size 50] [--batches 60]
 
@@ -22,9 +22,10 @@ from zhili.db import make_engine, make_sessionmaker
 from zhili.db.migrate import upgrade
 from zhili.events import bench_intake
 from zhili.events.dispatch import WorkerIndex
-from zhili.events.intake import prepare, write_batch
+from zhili.events.intake import prepare
 from zhili.events.runtime import HubState
 from zhili.events.schemas import EventIn
+from zhili.events.writer import IntakeWriter
 from zhili.geo import get_layout
 from zhili.privacy.actors import Actor
 from zhili.privacy.context import PrivacyContext
@@ -47,18 +48,18 @@ def measure(db: str, size: int, batches: int) -> dict:
         drafts = [
             prepare(state, actor, EventIn(**b), "department", uuid.uuid4().hex) for b in bodies
         ]
+        writer = IntakeWriter(sessions, state, ctx)  # not started: its step, on this thread
         walls, cpus = [], []
         try:
             for i in range(batches + WARMUP):
                 chunk = drafts[i * size : (i + 1) * size]
                 t0, c0 = time.perf_counter(), time.thread_time()
-                with sessions() as session:
-                    write_batch(session, state, ctx, chunk)
-                    session.commit()
+                writer.commit(chunk)
                 if i >= WARMUP:
                     walls.append((time.perf_counter() - t0) * 1000)
                     cpus.append((time.thread_time() - c0) * 1000)
         finally:
+            writer.release()
             engine.dispose()
     cpu = statistics.median(cpus)
     return {

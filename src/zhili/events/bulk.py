@@ -2,23 +2,21 @@
 
 At thousands of reports a second SQLAlchemy's per-row work (bind processing, parameter
 construction) was a large share of the writer's time, as it was for the audit log
-(privacy/audit/log.py does the same). On PostgreSQL the inserts of one batch also go out in
-one pipeline (psycopg's pipeline mode): one round trip for all of them instead of one each,
-which matters because the writer shares a core and the GIL with the HTTP loop, and waits its
-turn after every round trip (docs/PERFORMANCE.md, decision 54).
+(privacy/audit/log.py does the same). On PostgreSQL the writer sends them inside one
+pipeline (db/pipeline.py): one round trip for all of them instead of one each.
 
 What is written is what SQLAlchemy would write: the same columns, Python-side scalar defaults
 for columns a row leaves out, and on SQLite dates as the text SQLAlchemy stores."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Date, DateTime, Table
 
+from zhili.db.pipeline import dbapi
 from zhili.db.sqlite_text import sqlite_date, sqlite_datetime
 
 Convert = Callable[[Any], Any]
@@ -85,19 +83,8 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
     stmt = _INSERTS.get(key)
     if stmt is None:
         stmt = _INSERTS[key] = _Insert(table, dialect, given)
-    cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cur = dbapi(conn).cursor()
     try:
         cur.executemany(stmt.sql, stmt.params(rows))
     finally:
         cur.close()
-
-
-@contextlib.contextmanager
-def pipelined(conn: Connection) -> Iterator[None]:
-    """On PostgreSQL, the statements inside go out in one pipeline and are synced at the end
-    (an error surfaces there and fails the transaction); elsewhere nothing changes."""
-    if conn.dialect.name != "postgresql":
-        yield
-        return
-    with conn.connection.dbapi_connection.pipeline():  # type: ignore[union-attr]
-        yield

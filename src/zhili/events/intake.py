@@ -17,8 +17,9 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, insert, select, text, update
 from sqlalchemy.orm import Session, aliased
 
+from zhili.db.pipeline import pipelined
 from zhili.events import lifecycle as L
-from zhili.events.bulk import insert_rows, pipelined
+from zhili.events.bulk import insert_rows
 from zhili.events.categories import Category, tree
 from zhili.events.merging import Candidate, find_incident, prefetch
 from zhili.events.models import Event, EventAction, EventNotification, EventTimer

@@ -24,7 +24,8 @@ import time
 from concurrent.futures import Future
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from zhili.events.intake import Draft, Outcome, write_batch
@@ -71,6 +72,7 @@ class IntakeWriter:
         self.written = 0
         self._analyze_at = FIRST_ANALYZE
         self._analyzer: threading.Thread | None = None
+        self._conn: Connection | None = None
 
     def start(self) -> None:
         self._thread.start()
@@ -105,6 +107,7 @@ class IntakeWriter:
         while True:
             item = self._queue.get()
             if item is _STOP:
+                self.release()
                 return
             batch = [item]
             deadline = time.monotonic() + self.linger
@@ -121,13 +124,14 @@ class IntakeWriter:
                         break
                 if nxt is _STOP:
                     self._write(batch)
+                    self.release()
                     return
                 batch.append(nxt)
             self._write(batch)
 
     def _write(self, batch: list) -> None:
         try:
-            outcomes = self._commit([d for d, _ in batch])
+            outcomes = self.commit([d for d, _ in batch])
         except Exception as exc:
             if len(batch) == 1:
                 log.warning("intake of one report failed: %s", exc)
@@ -178,8 +182,38 @@ class IntakeWriter:
             with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
                 loop.call_soon_threadsafe(_settle, answers)
 
-    def _commit(self, drafts: list[Draft]) -> list[Outcome]:
-        with self.sessions() as session:
-            outcomes = write_batch(session, self.state, self.ctx, drafts)
-            session.commit()
+    def commit(self, drafts: list[Draft]) -> list[Outcome]:
+        """Write one batch and commit it on the writer's connection: the writer thread's step
+        (benchmarks/bench_writer.py times it alone). A connection the database dropped (a
+        restart, an idle timeout) is replaced and the batch written once more on the new one."""
+        try:
+            return self._commit_on(self._connection(), drafts)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            log.warning("intake writer's connection was lost; writing again on a new one")
+            return self._commit_on(self._connection(), drafts)
+
+    def _commit_on(self, conn: Connection, drafts: list[Draft]) -> list[Outcome]:
+        try:
+            with self.sessions(bind=conn) as session:
+                outcomes = write_batch(session, self.state, self.ctx, drafts)
+                session.commit()
+        except Exception:
+            self.release()  # whatever the failure, the next batch starts on a fresh one
+            raise
         return outcomes
+
+    def _connection(self) -> Connection:
+        """The writer's own connection, kept between batches: checking one out of the pool
+        per batch cost two round trips (the pre-ping, the reset on return) of a dozen."""
+        if self._conn is None:
+            self._conn = self.sessions.kw["bind"].connect()
+        return self._conn
+
+    def release(self) -> None:
+        """Close the writer's connection (the next batch opens another)."""
+        if self._conn is not None:
+            with contextlib.suppress(Exception):  # a dead connection cannot close cleanly
+                self._conn.close()
+            self._conn = None

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from sqlalchemy.orm import Session
 
 from zhili.privacy.actors import Actor
-from zhili.privacy.audit import AuditEntry, append, append_many, maybe_checkpoint
+from zhili.privacy.audit import AuditEntry, append_batch, maybe_checkpoint
 from zhili.privacy.audit import keys as audit_keys
 from zhili.privacy.purpose import Purpose
 
@@ -66,13 +66,13 @@ class PrivacyContext:
             outcome=outcome,
             disclose_after=disclose_after,
         )
-        append(session, entry, key=self.subject_key)
+        appended = append_batch(session, [entry], key=self.subject_key)
         # Periodically sign a Merkle checkpoint over the records since the last one.
-        maybe_checkpoint(session, self.signing_key, every=self.checkpoint_every)
+        maybe_checkpoint(session, self.signing_key, self.checkpoint_every, appended.tail)
 
     def audit_many(self, session: Session, entries: list[AuditEntry]) -> None:
         """Append a batch (one lock of the chain's head) inside the caller's transaction."""
         if not entries:
             return
-        append_many(session, entries, key=self.subject_key)
-        maybe_checkpoint(session, self.signing_key, every=self.checkpoint_every)
+        appended = append_batch(session, entries, key=self.subject_key)
+        maybe_checkpoint(session, self.signing_key, self.checkpoint_every, appended.tail)

@@ -11,6 +11,8 @@ from tests.privacy.audit import tamper
 from tests.privacy.audit.conftest import fill
 from zhili.privacy.audit import (
     AuditChainError,
+    AuditEntry,
+    append_batch,
     checkpoint_message,
     maybe_checkpoint,
     merkle_root,
@@ -18,6 +20,7 @@ from zhili.privacy.audit import (
     write_checkpoint,
 )
 from zhili.privacy.audit.keys import key_id
+from zhili.privacy.audit.log import unsigned_tail
 from zhili.privacy.models import AuditCheckpoint, AuditRecord
 
 
@@ -84,3 +87,18 @@ def test_tampered_records_are_never_signed(
             write_checkpoint(session, signing_key)
         session.rollback()
         assert session.scalar(select(AuditCheckpoint.id)) is None
+
+
+def test_an_append_tells_the_tail_maybe_checkpoint_would_ask_for(
+    sessions: sessionmaker[Session], key: bytes, signing_key: Ed25519PrivateKey
+) -> None:
+    fill(sessions, 12, key)
+    with sessions.begin() as session:
+        write_checkpoint(session, signing_key, upto=7)
+    entry = AuditEntry("user:1", "auditor", None, "audit.read")
+    with sessions.begin() as session:
+        appended = append_batch(session, [entry, entry], key=key)
+        assert appended.tail == (14, 7) == unsigned_tail(session)
+        assert maybe_checkpoint(session, signing_key, every=8, tail=appended.tail) is None
+        cp = maybe_checkpoint(session, signing_key, every=7, tail=appended.tail)
+        assert (cp.first_seq, cp.last_seq) == (8, 14)

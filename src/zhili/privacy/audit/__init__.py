@@ -26,6 +26,7 @@ from zhili.privacy.audit.keys import (
 from zhili.privacy.audit.log import (
     AuditEntry,
     append,
+    append_batch,
     append_many,
     init_chain,
     subject_hmac,
@@ -53,6 +54,7 @@ __all__ = [
     "UnsupportedAlgorithm",
     "VerifyReport",
     "append",
+    "append_batch",
     "append_many",
     "canonical",
     "checkpoint_message",

@@ -115,13 +115,17 @@ def write_checkpoint(
 
 
 def maybe_checkpoint(
-    session: Session, signing_key: Ed25519PrivateKey, every: int = DEFAULT_EVERY
+    session: Session,
+    signing_key: Ed25519PrivateKey,
+    every: int = DEFAULT_EVERY,
+    tail: tuple[int, int] | None = None,
 ) -> AuditCheckpoint | None:
     """Write a checkpoint once `every` records have gathered since the last one.
 
-    Cheap when there is nothing to do (one indexed query), so it can follow every append.
+    Cheap when there is nothing to do (one indexed query, or none when the caller gives the
+    `tail` an append under the same lock returned), so it can follow every append.
     """
-    tail = log.unsigned_tail(session)
+    tail = tail or log.unsigned_tail(session)
     if tail is None or tail[0] - tail[1] < every:
         return None
     return write_checkpoint(session, signing_key)

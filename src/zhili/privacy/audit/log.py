@@ -23,6 +23,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, configure_mappers
 from sqlalchemy.orm.attributes import instance_state
 
+from zhili.db.pipeline import pipelined
 from zhili.db.sqlite_text import sqlite_date, sqlite_datetime
 from zhili.privacy.audit.chain import (
     DEFAULT_ALGORITHM,
@@ -57,9 +58,14 @@ class _Statements:
         p = "?" if dialect.paramstyle == "qmark" else "%s"
         self.sqlite = dialect.name == "sqlite"
         head, log, subjects = _HEAD.name, _LOG.name, _SUBJECTS.name
+        # The last checkpoint's seq comes back with the lock, so that maybe_checkpoint's
+        # question needs no query of its own after an append.
+        signed = (
+            f"(SELECT c.last_seq FROM {AuditCheckpoint.__tablename__} c ORDER BY c.id DESC LIMIT 1)"
+        )
         self.advance = (
             f"UPDATE {head} SET last_seq = last_seq + {p} WHERE id = {HEAD_ID} "
-            "RETURNING last_seq, last_hash, algorithm"
+            f"RETURNING last_seq, last_hash, algorithm, {signed}"
         )
         # ON CONFLICT DO NOTHING: a concurrent first append may create the head too.
         self.create_head = (
@@ -72,10 +78,7 @@ class _Statements:
             "RETURNING last_seq, last_hash, algorithm"
         )
         # maybe_checkpoint's question, asked after every append in practice: one cheap query.
-        self.unsigned_tail = (
-            f"SELECT h.last_seq, (SELECT c.last_seq FROM {AuditCheckpoint.__tablename__} c "
-            f"ORDER BY c.id DESC LIMIT 1) FROM {head} h WHERE h.id = {HEAD_ID}"
-        )
+        self.unsigned_tail = f"SELECT h.last_seq, {signed} FROM {head} h WHERE h.id = {HEAD_ID}"
         self.read_head = f"SELECT last_seq, last_hash, algorithm FROM {head} WHERE id = {HEAD_ID}"
         self.set_hash = f"UPDATE {head} SET last_hash = {p} WHERE id = {HEAD_ID}"
         self.insert_record = (
@@ -218,18 +221,21 @@ def unsigned_tail(session: Session) -> tuple[int, int] | None:
     return None if row is None else (row[0], row[1] or 0)
 
 
-def _advance(cur: Any, sql: _Statements, n: int, algorithm: str | None) -> tuple[int, str, str]:
-    """Lock the head and reserve n sequence numbers: returns (first_seq, prev_hash, algorithm)."""
+def _advance(
+    cur: Any, sql: _Statements, n: int, algorithm: str | None
+) -> tuple[int, str, str, int]:
+    """Lock the head and reserve n sequence numbers: returns (first_seq, prev_hash, algorithm,
+    the last seq under a checkpoint)."""
     cur.execute(sql.advance, (n,))
     row = cur.fetchone()
     if row is None:  # the very first append creates the chain
         _ensure_head(cur, sql, algorithm or DEFAULT_ALGORITHM)
         cur.execute(sql.advance, (n,))
         row = cur.fetchone()
-    last_seq, prev_hash, chain_algorithm = row
+    last_seq, prev_hash, chain_algorithm, signed = row
     if algorithm is not None and algorithm != chain_algorithm:
         raise ValueError(f"the audit chain uses {chain_algorithm}, not {algorithm}")
-    return last_seq - n + 1, prev_hash, chain_algorithm
+    return last_seq - n + 1, prev_hash, chain_algorithm, signed or 0
 
 
 def _record_values(
@@ -285,15 +291,40 @@ def append_many(
     algorithm: str | None = None,
 ) -> list[AuditRecord]:
     """Append records in order, under one lock of the head (a batch is one run of seqs)."""
+    return append_batch(session, entries, key=key, algorithm=algorithm).records
+
+
+@dataclass
+class Appended:
+    """What one append wrote, and the chain's tail after it (for maybe_checkpoint)."""
+
+    records: list[AuditRecord]
+    last_seq: int = 0
+    signed_seq: int = 0  # the last seq under a checkpoint
+
+    @property
+    def tail(self) -> tuple[int, int]:
+        return self.last_seq, self.signed_seq
+
+
+def append_batch(
+    session: Session,
+    entries: Sequence[AuditEntry],
+    *,
+    key: bytes,
+    algorithm: str | None = None,
+) -> Appended:
+    """append_many, also telling the tail: the head's last seq and the last signed one."""
     if not entries:
-        return []
+        return Appended([])
     hashed = []
     for entry in entries:
         _check(entry)
         hashed.append(subject_hmacs(entry.subjects, key))  # before the lock: keep it short
+    conn = session.connection()
     cur, sql = _cursor(session)
     try:
-        seq, prev_hash, chain_algorithm = _advance(cur, sql, len(entries), algorithm)
+        seq, prev_hash, chain_algorithm, signed = _advance(cur, sql, len(entries), algorithm)
         new = hasher(chain_algorithm)
         at = _now()  # taken under the lock, so times never run backwards along the chain
         records, rows, subject_rows = [], [], []
@@ -304,16 +335,17 @@ def append_many(
             rows.append(sql.row(values))
             subject_rows.extend((s, seq) for s in subjects)
             seq += 1
-        if len(rows) == 1:
-            cur.execute(sql.insert_record, rows[0])
-        else:
-            cur.executemany(sql.insert_record, rows)
-        if subject_rows:
-            cur.executemany(sql.insert_subject, subject_rows)
-        cur.execute(sql.set_hash, (prev_hash,))
+        with pipelined(conn):  # the writes need no answer: one round trip on PostgreSQL
+            if len(rows) == 1:
+                cur.execute(sql.insert_record, rows[0])
+            else:
+                cur.executemany(sql.insert_record, rows)
+            if subject_rows:
+                cur.executemany(sql.insert_subject, subject_rows)
+            cur.execute(sql.set_hash, (prev_hash,))
     finally:
         cur.close()
-    return [_detached(values) for values in records]
+    return Appended([_detached(values) for values in records], seq - 1, signed)
 
 
 def _detached(values: dict[str, Any]) -> AuditRecord:
