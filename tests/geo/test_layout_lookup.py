@@ -65,3 +65,13 @@ def test_locate_accepts_lists_and_scalars_shapes(layout: DistrictLayout) -> None
     g = layout.grids
     assert layout.locate([g["lon"][5]], [g["lat"][5]]).tolist() == [5]
     assert layout.locate(np.empty(0), np.empty(0)).shape == (0,)
+
+
+def test_locate_one_agrees_with_locate(layout: DistrictLayout) -> None:
+    rng = np.random.default_rng(11)
+    lon = np.concatenate([rng.uniform(119.6, 120.4, 5_000), [np.nan, np.inf, -np.inf, 120.0]])
+    lat = np.concatenate([rng.uniform(30.1, 30.6, 5_000), [30.3, 30.3, 30.3, np.nan]])
+    many = layout.locate(lon, lat)
+    one = [layout.locate_one(float(x), float(y)) for x, y in zip(lon, lat, strict=True)]
+    assert one == many.tolist()
+    assert (many >= 0).sum() > 500 and (many < 0).sum() > 500  # both sides are tried

@@ -18,7 +18,11 @@ from zhili.api import (
     users,
 )
 
+# The intake first: the app tries routes in this order, and systems post thousands of reports
+# a second (matching past every other route cost about a tenth of such a request).
 ROUTERS = [
+    events.router,
+    event_batch.router,
     district.router,
     auth.router,
     me.router,
@@ -26,8 +30,6 @@ ROUTERS = [
     audit.router,
     users.router,
     search.router,
-    events.router,
-    event_batch.router,
     open311.router,
     devices.router,
     community.router,

@@ -9,7 +9,6 @@ import threading
 from dataclasses import dataclass, field
 from typing import Protocol
 
-import numpy as np
 import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -61,7 +60,7 @@ class HubState:
         return code in self._areas
 
     def locate(self, lon: float, lat: float) -> str | None:
-        g = int(self.layout.locate(np.array([lon]), np.array([lat]))[0])
+        g = self.layout.locate_one(lon, lat)
         return None if g < 0 else str(self._grid_codes[g])
 
     def book(self, session: Session) -> RuleBook:
