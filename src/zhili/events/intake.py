@@ -11,20 +11,21 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select, text, update
 from sqlalchemy.orm import Session, aliased
 
-from zhili.db.pipeline import pipelined
+from zhili.db.pipeline import Reads, pipelined
 from zhili.events import lifecycle as L
 from zhili.events.bulk import insert_rows
 from zhili.events.categories import Category, tree
 from zhili.events.merging import Candidate, find_incident, prefetch
 from zhili.events.models import Event, EventAction, EventNotification, EventTimer
 from zhili.events.notify import reporter_recipients, rows_for_state, state_message
-from zhili.events.runtime import HubState
+from zhili.events.runtime import ACTIVE_VERSION, HubState
 from zhili.events.schemas import EventIn
 from zhili.events.timers import open_timers
 from zhili.privacy.actors import Actor
@@ -182,14 +183,20 @@ _TIMERS = EventTimer.__table__
 _NOTIFICATIONS = EventNotification.__table__
 
 
-def _existing(conn: Connection, drafts: list[Draft]) -> dict[tuple[str, str], Outcome]:
+def _existing(reads: Reads, drafts: list[Draft]) -> Callable[[], dict[tuple[str, str], Outcome]]:
+    """Queue the lookup of the drafts' idempotency keys on `reads`; after `reads.run()` the
+    returned function gives the events made before, by (actor, key)."""
     keys = {(d.actor.id, d.idempotency_key) for d in drafts if d.idempotency_key}
     if not keys:
-        return {}
-    rows = conn.execute(
+        return dict
+    handle = reads.add(
         _REPLAYED,
         {"actors": sorted({a for a, _ in keys}), "keys": sorted({k for _, k in keys})},
     )
+    return lambda: _replayed(reads.rows(handle), keys)
+
+
+def _replayed(rows: Sequence[Any], keys: set[tuple[str, str]]) -> dict[tuple[str, str], Outcome]:
     found: dict[tuple[str, str], Outcome] = {}
     for e in rows:
         k = (e.reporter_actor, e.idempotency_key or "")
@@ -218,21 +225,29 @@ def write_batch(
 ) -> list[Outcome]:
     """Write the drafts in the session's transaction (the caller commits); one outcome each."""
     now = now or _now()
-    book = state.book(session)
     conn = session.connection()
+    # The batch's reads first, together: one round trip on PostgreSQL.
+    reads = Reads(conn)
+    version = reads.add(ACTIVE_VERSION)
+    replayed = _existing(reads, drafts)
+    candidates = prefetch(
+        reads,
+        state.merge,
+        [(d.category.family, d.area_code, d.payload.lon, d.payload.lat) for d in drafts],
+        now,
+    )
+    reads.run()
+    active = reads.rows(version)
+    book = state.book_at(session, active[0].version if active else None)
+    conn = session.connection()  # seeding the first routing version commits (a new database)
+    known = replayed()
+    fetched = candidates()
     results: list[Outcome | None] = [None] * len(drafts)
-    known = _existing(conn, drafts)
     seen: dict[tuple[str, str], int] = {}
     plan: list[dict[str, Any]] = []  # new events, in order
     plan_of: list[int] = []  # draft index of each planned event
     merges: list[tuple[int, Candidate]] = []  # planned index -> incident
     pending: list[Candidate] = []
-    fetched = prefetch(
-        conn,
-        state.merge,
-        [(d.category.family, d.area_code, d.payload.lon, d.payload.lat) for d in drafts],
-        now,
-    )
     for i, d in enumerate(drafts):
         if d.idempotency_key:
             k = (d.actor.id, d.idempotency_key)

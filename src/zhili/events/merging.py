@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, literal_column, select, text
 
+from zhili.db.pipeline import Reads
 from zhili.events.lifecycle import OPEN_STATES
 from zhili.events.models import Event
 
@@ -131,13 +133,14 @@ Lookup = tuple[str, str, float | None, float | None]  # family, area code, lon, 
 
 
 def prefetch(
-    conn: Connection, policy: MergePolicy, lookups: list[Lookup], now: dt.datetime
-) -> list[list[Candidate]] | None:
-    """On PostgreSQL, the database's candidates for every lookup of a batch at once (None
-    elsewhere: SQLite answers each lookup in-process, without a round trip)."""
-    if conn.dialect.name != "postgresql":
-        return None
-    out: list[list[Candidate]] = [[] for _ in lookups]
+    reads: Reads, policy: MergePolicy, lookups: list[Lookup], now: dt.datetime
+) -> Callable[[], list[list[Candidate]] | None]:
+    """On PostgreSQL, queue the database's candidates for every lookup of a batch on `reads`
+    (sent with the batch's other reads); after `reads.run()` the returned function gives each
+    lookup's candidates (None elsewhere: SQLite answers each lookup in-process, without a
+    round trip)."""
+    if reads.conn.dialect.name != "postgresql":
+        return lambda: None
     points: dict[str, list[Any]] = {k: [] for k in ("family", "lat0", "lat1", "lon0", "lon1")}
     grids: dict[str, list[Any]] = {k: [] for k in ("family", "code0", "code1")}
     point_of: list[int] = []
@@ -154,17 +157,25 @@ def prefetch(
                 grids[k].append(v)
             grid_of.append(i)
     since = now - policy.window
-    for stmt, params, index in (
-        (_PG_NEAR_POINTS, points, point_of),
-        (_PG_IN_GRIDS, grids, grid_of),
-    ):
-        if not index:
-            continue
-        for row in conn.execute(stmt, {**params, "since": since}):
-            out[index[row.i - 1]].append(
-                Candidate(row.id, row.family, row.area_code, row.lon, row.lat, row.created_at)
-            )
-    return out
+    queued = [
+        (reads.add(stmt, {**params, "since": since}), index)
+        for stmt, params, index in (
+            (_PG_NEAR_POINTS, points, point_of),
+            (_PG_IN_GRIDS, grids, grid_of),
+        )
+        if index
+    ]
+
+    def candidates() -> list[list[Candidate]]:
+        out: list[list[Candidate]] = [[] for _ in lookups]
+        for handle, index in queued:
+            for row in reads.rows(handle):
+                out[index[row.i - 1]].append(
+                    Candidate(row.id, row.family, row.area_code, row.lon, row.lat, row.created_at)
+                )
+        return out
+
+    return candidates
 
 
 def find_incident(

@@ -39,6 +39,10 @@ def merge_policy() -> MergePolicy:
     )
 
 
+# Which routing version is active: asked before every batch, so an edit applies at once.
+ACTIVE_VERSION = select(RoutingVersion.version).where(RoutingVersion.active)
+
+
 @dataclass
 class HubState:
     layout: DistrictLayout
@@ -65,7 +69,10 @@ class HubState:
 
     def book(self, session: Session) -> RuleBook:
         """The active rules; one cheap query tells whether a new version was activated."""
-        active = session.scalar(select(RoutingVersion.version).where(RoutingVersion.active))
+        return self.book_at(session, session.scalar(ACTIVE_VERSION))
+
+    def book_at(self, session: Session, active: int | None) -> RuleBook:
+        """The rules of the `active` version the caller read (ACTIVE_VERSION)."""
         with self._lock:
             if self._book is not None and self._book.version == active:
                 return self._book

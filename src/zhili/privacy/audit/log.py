@@ -298,13 +298,19 @@ def append_many(
 class Appended:
     """What one append wrote, and the chain's tail after it (for maybe_checkpoint)."""
 
-    records: list[AuditRecord]
+    values: list[dict[str, Any]]  # each record's columns, as written
     last_seq: int = 0
     signed_seq: int = 0  # the last seq under a checkpoint
 
     @property
     def tail(self) -> tuple[int, int]:
         return self.last_seq, self.signed_seq
+
+    @property
+    def records(self) -> list[AuditRecord]:
+        """The written rows as detached AuditRecords, made only when asked for (the intake
+        appends thousands a second and never reads them back)."""
+        return [_detached(v) for v in self.values]
 
 
 def append_batch(
@@ -345,7 +351,7 @@ def append_batch(
             cur.execute(sql.set_hash, (prev_hash,))
     finally:
         cur.close()
-    return Appended([_detached(values) for values in records], seq - 1, signed)
+    return Appended(records, seq - 1, signed)
 
 
 def _detached(values: dict[str, Any]) -> AuditRecord:
