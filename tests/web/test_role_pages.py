@@ -247,9 +247,12 @@ def test_cross_department_search_asks_for_a_purpose(visit, server: str) -> None:
     b.get_by_test_id("xsearch").click()
     b.get_by_test_id("xsearch-q").fill("有限公司")
     b.get_by_test_id("xsearch-run").click()  # no case and no purpose text: refused
-    b.get_by_text("a purpose needs a case").wait_for()
+    refused = b.get_by_test_id("xsearch-refused")
+    refused.wait_for()  # stays on the page, unlike the toast beside it
+    assert "a purpose needs a case" in refused.inner_text()
     b.get_by_test_id("xsearch-purpose").fill("核查欠薪企业")
     b.get_by_test_id("xsearch-run").click()
     b.get_by_test_id("xsearch-hit").first.wait_for()
+    assert b.get_by_test_id("xsearch-refused").count() == 0
     assert "企业" in b.get_by_test_id("xsearch-hit").first.inner_text()
     bench.shot("page-workbench-search")

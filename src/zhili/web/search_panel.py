@@ -35,6 +35,9 @@ class SearchPanel:
             "text": "",
         }
         self.answer: dict[str, Any] | None = None
+        # Why the last run was refused, shown under the button until the next run (a toast
+        # vanishes after seconds; a worker glancing back at the phone must still see it).
+        self.refusal: str | None = None
         self.busy = Busy()
 
     def build(self) -> None:
@@ -66,14 +69,16 @@ class SearchPanel:
     async def run(self) -> None:
         """The search (in a worker thread); the button spins meanwhile (one at a time)."""
         p, f = self.p, self.form
+        self.refusal = None
         if not f["q"].strip():
+            self.refuse(p.t("xsearch_empty"))
             return
         try:
             stated = Purpose(
                 legal_basis=f["basis"], case_id=f["case"].strip() or None, text=f["text"].strip()
             )
         except ValueError as exc:
-            ui.notify(str(exc), type="warning")
+            self.refuse(str(exc))
             return
         lake = p.web.data / "lake"
         self.answer = await p.call(
@@ -81,9 +86,19 @@ class SearchPanel:
         )
         self.results.refresh()
 
+    def refuse(self, why: str) -> None:
+        self.refusal, self.answer = why, None
+        ui.notify(why, type="warning")
+        self.results.refresh()
+
     @ui.refreshable_method
     def results(self) -> None:
         p, answer = self.p, self.answer
+        if self.refusal is not None:
+            ui.label(self.refusal).classes("text-sm text-orange-900").props(
+                'data-testid="xsearch-refused" role="alert"'
+            )
+            return
         if answer is None:
             return
         if not answer["results"]:

@@ -131,6 +131,7 @@ PAGE_STRINGS: dict[str, dict[str, str]] = {
         "zh": "身份证号、电话、姓名、地址、信用代码、车牌",
         "en": "ID, phone, name, address, credit code, plate",
     },
+    "xsearch_empty": {"zh": "请输入检索内容", "en": "Type what to search for"},
     "purpose_prompt": {
         "zh": "检索须说明法律依据和用途（记入审计，当事人可查）",
         "en": "State the legal basis and purpose (audited; shown to the people concerned)",
