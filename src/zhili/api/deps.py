@@ -57,6 +57,13 @@ async def actor(
     return ANONYMOUS
 
 
+async def caller(request: Request) -> Actor:
+    """`actor` for a route that reads its own request instead of declaring parameters (the
+    intake: FastAPI's parameter solving cost a quarter of each report)."""
+    headers = request.headers
+    return await actor(request, headers.get("authorization"), headers.get("x-api-key"))
+
+
 def _user_actor(request: Request, token: str) -> Actor:
     with request.app.state.sessions() as session:
         user = resolve_token(session, token)
