@@ -121,3 +121,16 @@ def test_citizens_report_anywhere_and_only_public_categories_reach_open311(hub: 
     assert prepare(
         hub.state, key, EventIn(category="urban.posters", area_code=hub.grid), "open311"
     ).token
+
+
+def test_a_reported_time_with_an_offset_is_stored_as_utc(hub: Hub) -> None:
+    beijing = dt.timezone(dt.timedelta(hours=8))
+    at = dt.datetime(2026, 12, 7, 5, 0, tzinfo=beijing)
+    [o] = _write(
+        hub,
+        hub.actor("grid_worker"),
+        [EventIn(category="urban.posters", area_code=hub.grid, reported_at=at)],
+    )
+    with hub.sessions() as s:
+        stored = s.scalar(select(Event.reported_at).where(Event.code == o.code))
+    assert stored == dt.datetime(2026, 12, 6, 21, 0)

@@ -136,6 +136,12 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+def _utc(t: dt.datetime) -> dt.datetime:
+    """A reported time as the hub stores times: naive UTC. An offset is applied, not dropped
+    (a citizen app's 05:00+08:00 is 21:00 the day before); a naive time is taken as UTC."""
+    return t.astimezone(dt.UTC).replace(tzinfo=None) if t.tzinfo is not None else t
+
+
 # The write path runs prebuilt Core statements on the session's connection: at thousands of
 # reports a second, building ORM statements and loading ORM objects per report cost more than
 # the database's own work (docs/PERFORMANCE.md, intake). What they write is unchanged.
@@ -305,7 +311,7 @@ def write_batch(
             "entities": [e.model_dump() for e in p.entities] if p.entities else None,
             "rule_version": book.version,
             "deadline_hours": rule.deadline_hours,
-            "reported_at": (p.reported_at.replace(tzinfo=None) if p.reported_at else now),
+            "reported_at": _utc(p.reported_at) if p.reported_at else now,
             "created_at": now,
             "updated_at": now,
             "dispatched_at": None,
