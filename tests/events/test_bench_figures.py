@@ -41,3 +41,35 @@ def test_batch_bodies_never_resend_a_key() -> None:
     assert len(set(keys)) == 70
     for item in batches[0]:
         EventIn.model_validate(item)
+
+
+def test_the_writers_cpu_is_counted_apart_from_the_loops(tmp_path) -> None:
+    """The writer names its OS thread, so the bench can split the server's CPU by thread."""
+    import os
+    import sys
+    import threading
+    import time
+    from types import SimpleNamespace
+
+    from zhili.events.bench_intake import Server
+    from zhili.events.writer import WRITER_THREAD, _name_os_thread
+
+    need(sys.platform == "linux", "thread names and /proc are Linux's")
+
+    def busy() -> None:
+        _name_os_thread(WRITER_THREAD)
+        end = time.thread_time() + 0.3
+        while time.thread_time() < end:
+            pass
+
+    server = Server(tmp_path, "sqlite://")
+    server.proc = SimpleNamespace(pid=os.getpid())  # type: ignore[assignment]
+    before = server.thread_cpu_seconds()["writer"]
+    t = threading.Thread(target=busy)
+    t.start()
+    peak = before
+    while t.is_alive():  # an exiting thread leaves /proc/<pid>/task: keep the highest reading
+        peak = max(peak, server.thread_cpu_seconds()["writer"])
+        time.sleep(0.02)
+    t.join()
+    assert peak - before >= 0.1

@@ -165,6 +165,25 @@ class Server:
         _, fields = _proc_stat(Path(f"/proc/{self.proc.pid}/stat"))
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
+    def thread_cpu_seconds(self) -> dict[str, float]:
+        """CPU time so far of the server's event loop (its main thread) and of the intake
+        writer (the thread named zhili-intake); the rest of its threads under "other"."""
+        from zhili.events.writer import WRITER_THREAD
+
+        assert self.proc is not None
+        out = {"loop": 0.0, "writer": 0.0, "other": 0.0}
+        tick = os.sysconf("SC_CLK_TCK")
+        for task in Path(f"/proc/{self.proc.pid}/task").iterdir():
+            try:
+                _, fields = _proc_stat(task / "stat")
+                name = (task / "comm").read_text().strip()
+            except OSError:  # the thread ended while we looked
+                continue
+            kind = "loop" if task.name == str(self.proc.pid) else "other"
+            kind = "writer" if name == WRITER_THREAD else kind
+            out[kind] += (int(fields[11]) + int(fields[12])) / tick
+        return out
+
     def stop(self, timeout: float = 20) -> None:
         if self.proc is None or self.proc.poll() is not None:
             return
@@ -571,6 +590,7 @@ def run(
                 )
                 n0, b0 = _batches(url)
                 cpu0 = server.cpu_seconds()
+                threads0 = server.thread_cpu_seconds()
                 db0 = postgres_cpu_seconds() if db == "postgres" else None
                 sus = _in_process(
                     "sustained",
@@ -582,6 +602,7 @@ def run(
                 )
                 n1, b1 = _batches(url)
                 cpu1 = server.cpu_seconds()
+                threads1 = server.thread_cpu_seconds()
                 db1 = postgres_cpu_seconds() if db0 is not None else None
                 # Department systems may push many reports per request instead.
                 bat = _in_process(
@@ -612,6 +633,13 @@ def run(
                 # shared machine is doing.
                 "server_cpu_ms_per_event": round(1000 * (cpu1 - cpu0) / max(1, n1 - n0), 3),
                 "events_per_core_s": round((n1 - n0) / max(1e-9, cpu1 - cpu0)),
+                # The same CPU split between the HTTP loop and the group-commit writer.
+                "loop_cpu_ms_per_event": round(
+                    1000 * (threads1["loop"] - threads0["loop"]) / max(1, n1 - n0), 3
+                ),
+                "writer_cpu_ms_per_event": round(
+                    1000 * (threads1["writer"] - threads0["writer"]) / max(1, n1 - n0), 3
+                ),
                 # Where the rest of the two cores went per event: the load generator, and
                 # PostgreSQL's own processes (SQLite runs inside the server: null).
                 "client_cpu_ms_per_event": round(1000 * sus["client_cpu_s"] / max(1, n1 - n0), 3),

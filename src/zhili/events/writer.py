@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import logging
 import os
 import queue
+import sys
 import threading
 import time
 from concurrent.futures import Future
@@ -44,6 +46,19 @@ MAX_ANALYZE_STEP = 1_000_000
 _ANALYZED = ("events", "event_actions", "event_timers", "event_notifications")
 
 
+WRITER_THREAD = "zhili-intake"
+_PR_SET_NAME = 15
+
+
+def _name_os_thread(name: str) -> None:
+    """Give the OS thread a name (Linux prctl PR_SET_NAME): `top -H` and `ps -T` then show
+    the writer's CPU apart from the HTTP loop's, and the intake bench reports the two apart."""
+    if sys.platform != "linux":
+        return  # names are a convenience: elsewhere the thread stays unnamed
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).prctl(_PR_SET_NAME, name[:15].encode(), 0, 0, 0)
+
+
 def _settle(answers: list[tuple[asyncio.Future, Any, BaseException | None]]) -> None:
     """On the loop: hand each waiting request its outcome (unless it gave up waiting)."""
     for fut, outcome, exc in answers:
@@ -67,7 +82,7 @@ class IntakeWriter:
         self.sessions, self.state, self.ctx, self.max_batch = sessions, state, ctx, max_batch
         self.linger = linger
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="zhili-intake", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=WRITER_THREAD, daemon=True)
         self.batches = 0
         self.written = 0
         self._analyze_at = FIRST_ANALYZE
@@ -104,6 +119,7 @@ class IntakeWriter:
         return await asyncio.gather(*futures, return_exceptions=True)
 
     def _run(self) -> None:
+        _name_os_thread(WRITER_THREAD)
         while True:
             item = self._queue.get()
             if item is _STOP:
