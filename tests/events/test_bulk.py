@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import select
 
 from tests.privacy.conftest import sqlite_or_pg  # noqa: F401  (the backend fixture)
@@ -115,5 +116,33 @@ def test_bulk_rows_read_back_as_the_orm_would_write_them(sqlite_or_pg: str) -> N
             assert (action.note, action.from_state, action.at) == ("", None, NOW)
             timer = session.scalars(select(EventTimer)).one()
             assert (timer.fired, timer.done_at) == (False, None)
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("sqlite_or_pg", ["postgresql"], indirect=True)
+def test_the_idempotency_lookup_probes_both_columns_on_postgresql(sqlite_or_pg: str) -> None:  # noqa: F811
+    """A system pushing under one key: the lookup must probe (actor, key), not read every
+    event of the actor and filter the keys (what IN lists got from PostgreSQL's planner)."""
+    from sqlalchemy import text
+
+    from zhili.events.intake import _REPLAYED_PG
+
+    upgrade(sqlite_or_pg)
+    engine = make_engine(sqlite_or_pg)
+    try:
+        with engine.begin() as conn:
+            rows = [_event(i, idempotency_key=f"k{i}") for i in range(1, 3001)]
+            insert_rows(conn, Event.__table__, rows)
+            conn.execute(text("ANALYZE events"))
+            keys = ["k17", "k2500", "missing"]
+            params = {"actors": ["key:1"] * 3, "keys": keys}
+            found = conn.execute(_REPLAYED_PG, params).all()
+            assert sorted(r.idempotency_key for r in found) == ["k17", "k2500"]
+            plan = "\n".join(
+                r[0] for r in conn.execute(text("EXPLAIN " + _REPLAYED_PG.text), params)
+            )
+            assert "uq_events_idempotency" in plan, plan
+            assert "idempotency_key)::text = q.key" in plan, plan
     finally:
         engine.dispose()

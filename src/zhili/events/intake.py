@@ -168,6 +168,18 @@ _REPLAYED = (
         Event.idempotency_key.in_(bindparam("keys", expanding=True)),
     )
 )
+# PostgreSQL: the same lookup as a join from the batch's (actor, key) pairs, so that each pair
+# is one probe of the unique index. With IN lists PostgreSQL probed the index by the actor
+# alone and filtered the keys from the table: every event a system had ever pushed, read
+# again for each batch it sends (7 ms a batch at 10,000 events, growing with the table).
+_REPLAYED_PG = text(
+    """
+SELECT e.id, e.code, e.state, e.level, e.department, e.worker_id, e.due_at, e.token,
+       e.reporter_actor, e.idempotency_key, i.code AS incident_code
+FROM unnest(CAST(:actors AS text[]), CAST(:keys AS text[])) AS q(actor, key)
+JOIN events e ON e.reporter_actor = q.actor AND e.idempotency_key = q.key
+LEFT OUTER JOIN events i ON i.id = e.incident_id"""
+)
 _INSERT = insert(_EVENTS).returning(_EVENTS.c.id, sort_by_parameter_order=True)
 # PostgreSQL: the ids first, from the events sequence in one round trip, then a plain insert
 # with the final codes (a multi-row INSERT ... RETURNING is a new, long statement text for
@@ -195,10 +207,16 @@ def _existing(reads: Reads, drafts: list[Draft]) -> Callable[[], dict[tuple[str,
     keys = {(d.actor.id, d.idempotency_key) for d in drafts if d.idempotency_key}
     if not keys:
         return dict
-    handle = reads.add(
-        _REPLAYED,
-        {"actors": sorted({a for a, _ in keys}), "keys": sorted({k for _, k in keys})},
-    )
+    if reads.conn.dialect.name == "postgresql":
+        pairs = sorted(keys)
+        handle = reads.add(
+            _REPLAYED_PG, {"actors": [a for a, _ in pairs], "keys": [k for _, k in pairs]}
+        )
+    else:
+        handle = reads.add(
+            _REPLAYED,
+            {"actors": sorted({a for a, _ in keys}), "keys": sorted({k for _, k in keys})},
+        )
     return lambda: _replayed(reads.rows(handle), keys)
 
 
