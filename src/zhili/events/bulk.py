@@ -5,23 +5,21 @@ construction) was a large share of the writer's time, as it was for the audit lo
 (privacy/audit/log.py does the same). On PostgreSQL the writer sends them inside one
 pipeline (db/pipeline.py): one round trip for all of them instead of one each.
 
-On PostgreSQL the rows go as one JSON document per table, expanded by json_populate_recordset
-into the table's row type: one statement per table and batch instead of one per row, which
-cost the writer (psycopg's per-row parameters and results) and PostgreSQL (an executor start
-per row) three to four times as much per row (docs/PERFORMANCE.md, intake).
+On PostgreSQL each table's rows go as one JSON document (db/json_rows.py): one statement
+per table and batch instead of one per row.
 
 What is written is what SQLAlchemy would write: the same columns, Python-side scalar defaults
 for columns a row leaves out, and on SQLite dates as the text SQLAlchemy stores."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Date, DateTime, Table
 
+from zhili.db.json_rows import document, populate_sql
 from zhili.db.pipeline import dbapi
 from zhili.db.sqlite_text import sqlite_date, sqlite_datetime
 
@@ -30,16 +28,6 @@ Convert = Callable[[Any], Any]
 
 def _sqlite_json(v: Any) -> Any:
     return None if v is None else json.dumps(v)
-
-
-def _iso(v: Any) -> str:
-    """Dates and times in a JSON document: ISO text, which PostgreSQL reads into its columns
-    (the intake's times are naive UTC, stored in `timestamp without time zone`)."""
-    if isinstance(v, dt.datetime) and v.tzinfo is not None:  # PostgreSQL would drop the offset
-        v = v.astimezone(dt.UTC).replace(tzinfo=None)
-    if isinstance(v, dt.date):  # datetime included
-        return v.isoformat()
-    raise TypeError(f"cannot write {type(v).__name__} in a bulk insert")
 
 
 class _Insert:
@@ -60,10 +48,7 @@ class _Insert:
         names = ", ".join(self.names)
         self.json = dialect == "postgresql"
         if self.json:  # the columns' types come from the table's row type
-            self.sql = (
-                f"INSERT INTO {table.name} ({names}) SELECT {names} "
-                f"FROM json_populate_recordset(NULL::{table.name}, %s::json)"
-            )
+            self.sql = populate_sql(table.name, self.names)
             return
         self.sql = f"INSERT INTO {table.name} ({names}) VALUES ({', '.join(['?'] * len(columns))})"
         self.converts: list[tuple[int, Convert]] = []
@@ -80,7 +65,7 @@ class _Insert:
         if self.defaults:
             extra = dict(zip(self.names[len(self.given) :], self.defaults, strict=True))
             rows = [{**row, **extra} for row in rows]
-        return json.dumps(rows, ensure_ascii=False, default=_iso)
+        return document(rows)
 
     def params(self, rows: list[dict[str, Any]]) -> list[list[Any]]:
         out = []

@@ -23,6 +23,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, configure_mappers
 from sqlalchemy.orm.attributes import instance_state
 
+from zhili.db.json_rows import document, populate_sql
 from zhili.db.pipeline import pipelined
 from zhili.db.sqlite_text import sqlite_date, sqlite_datetime
 from zhili.privacy.audit.chain import (
@@ -86,6 +87,9 @@ class _Statements:
             f"VALUES ({', '.join([p] * len(_LOG_COLUMNS))})"
         )
         self.insert_subject = f"INSERT INTO {subjects} (subject, seq) VALUES ({p}, {p})"
+        # PostgreSQL, a batch: each table's rows as one JSON document (db/json_rows.py).
+        self.insert_records = populate_sql(log, _LOG_COLUMNS)
+        self.insert_subjects = populate_sql(subjects, ("subject", "seq"))
 
     def row(self, values: dict[str, Any]) -> list[Any]:
         """A record's parameters; on SQLite dates are text exactly as SQLAlchemy stores them."""
@@ -344,10 +348,15 @@ def append_batch(
         with pipelined(conn):  # the writes need no answer: one round trip on PostgreSQL
             if len(rows) == 1:
                 cur.execute(sql.insert_record, rows[0])
-            else:
+            elif sql.sqlite:
                 cur.executemany(sql.insert_record, rows)
-            if subject_rows:
+            else:
+                cur.execute(sql.insert_records, (document(records),))
+            if len(subject_rows) == 1 or (subject_rows and sql.sqlite):
                 cur.executemany(sql.insert_subject, subject_rows)
+            elif subject_rows:
+                pairs = [{"subject": s, "seq": q} for s, q in subject_rows]
+                cur.execute(sql.insert_subjects, (document(pairs),))
             cur.execute(sql.set_hash, (prev_hash,))
     finally:
         cur.close()

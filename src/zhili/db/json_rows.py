@@ -1,0 +1,37 @@
+"""Many rows in one statement on PostgreSQL: the rows as one JSON document, expanded into
+the table's row type by json_populate_recordset. One statement per table and batch instead
+of one per row (which cost psycopg about 17-21 µs of Python per row and PostgreSQL 13-17 µs;
+the document 5 µs and 7-8 µs: DECISIONS 57). Used by the intake's bulk inserts and the
+audit log's batched appends."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from typing import Any
+
+
+def populate_sql(table: str, columns: Iterable[str]) -> str:
+    """INSERT of the listed columns from one JSON parameter (psycopg's %s placeholder)."""
+    names = ", ".join(columns)
+    return (
+        f"INSERT INTO {table} ({names}) SELECT {names} "
+        f"FROM json_populate_recordset(NULL::{table}, %s::json)"
+    )
+
+
+def document(rows: list[dict[str, Any]]) -> str:
+    """The rows as one JSON array of objects (JSON columns nested as values)."""
+    return json.dumps(rows, ensure_ascii=False, default=_iso)
+
+
+def _iso(v: Any) -> str:
+    """Dates and times as ISO text, which PostgreSQL reads into its columns. The hub's times
+    are naive UTC (`timestamp without time zone`); an aware one is converted first, because
+    PostgreSQL's timestamp input would drop its offset."""
+    if isinstance(v, dt.datetime) and v.tzinfo is not None:
+        v = v.astimezone(dt.UTC).replace(tzinfo=None)
+    if isinstance(v, dt.date):  # datetime included
+        return v.isoformat()
+    raise TypeError(f"cannot write {type(v).__name__} in a JSON row document")
