@@ -28,9 +28,7 @@ def test_a_bad_body_gets_fastapis_422_with_the_field(server: str, callers) -> No
         r = _report(system, server, json=body)
         assert r.status_code == 422, (name, r.text)
         assert r.json()["detail"][0]["loc"] == loc, name
-    r = _report(
-        system, server, content=b"{not json", headers={"Content-Type": "application/json"}
-    )
+    r = _report(system, server, content=b"{not json", headers={"Content-Type": "application/json"})
     assert r.status_code == 422, r.text
     assert r.json()["detail"][0]["type"] == "json_invalid"
 
