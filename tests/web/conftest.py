@@ -87,6 +87,13 @@ def visit(chromium, server: str) -> Iterator[Callable[..., Visitor]]:
             page.keyboard.press("Enter")  # the form works from the keyboard
             target = lands or urlparse(server + path).path
             page.wait_for_url(lambda url: urlparse(url).path == target)
+        # NiceGUI drops a click sent before its socket's handshake (nicegui.js emits with
+        # `window.socket?.`): on a loaded CI machine a test could click first and wait in
+        # vain. Pages without NiceGUI have no clientId and pass at once.
+        page.wait_for_function(
+            "() => document.readyState === 'complete'"
+            " && (window.did_handshake === true || typeof window.clientId === 'undefined')"
+        )
         opened.append(v)
         return v
 
