@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from zhili.api.deps import db, privacy, purpose, requires
 from zhili.community import cameras, qr
 from zhili.community.access import local_today, resident_activity
+from zhili.db.times import naive_utc
 from zhili.privacy.actors import Actor
 from zhili.privacy.context import PrivacyContext
 from zhili.privacy.purpose import Purpose
@@ -186,14 +187,10 @@ def camera_coverage(
     current: Actor = Depends(requires("camera.coverage", "GET /api/cameras/coverage")),
 ) -> dict:
     """The cameras that cover floors of a building in a time window, and the clips to pull."""
-    t0 = _naive_utc(start)
-    t1 = _naive_utc(end) if end else t0
+    t0 = naive_utc(start)
+    t1 = naive_utc(end) if end else t0
     cov = cameras.covering(session, current, building_id, floor_from, floor_to, t0, t1)
     return cov.as_dict()
-
-
-def _naive_utc(t: dt.datetime) -> dt.datetime:
-    return t if t.tzinfo is None else t.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 class ThrownIn(BaseModel):

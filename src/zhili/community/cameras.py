@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from zhili.community.models import CommunityPlace
+from zhili.db.times import naive_utc
 from zhili.devices.models import Device
 from zhili.events.intake import Outcome, prepare, write_batch
 from zhili.events.runtime import HubState
@@ -211,9 +212,7 @@ def thrown_object_draft(
     cam = session.get(Device, camera_id)
     if cam is None or cam.kind != "camera":
         raise NotFound(f"no camera {camera_id}")
-    at = (
-        at.replace(tzinfo=None) if at.tzinfo is None else at.astimezone(dt.UTC).replace(tzinfo=None)
-    )
+    at = naive_utc(at)
     reasons = [f"摄像机 {camera_id} 自带分析检测到高空抛物（{at:%Y-%m-%d %H:%M:%S} UTC）"]
     address = None
     if cam.building_id:

@@ -11,6 +11,8 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from zhili.db.times import naive_utc
+
 
 def populate_sql(table: str, columns: Iterable[str]) -> str:
     """INSERT of the listed columns from one JSON parameter (psycopg's %s placeholder)."""
@@ -30,8 +32,8 @@ def _iso(v: Any) -> str:
     """Dates and times as ISO text, which PostgreSQL reads into its columns. The hub's times
     are naive UTC (`timestamp without time zone`); an aware one is converted first, because
     PostgreSQL's timestamp input would drop its offset."""
-    if isinstance(v, dt.datetime) and v.tzinfo is not None:
-        v = v.astimezone(dt.UTC).replace(tzinfo=None)
-    if isinstance(v, dt.date):  # datetime included
+    if isinstance(v, dt.datetime):
+        return naive_utc(v).isoformat()
+    if isinstance(v, dt.date):
         return v.isoformat()
     raise TypeError(f"cannot write {type(v).__name__} in a JSON row document")

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, bindparam, insert, select, text, update
 from sqlalchemy.orm import Session, aliased
 
 from zhili.db.pipeline import Reads, pipelined
+from zhili.db.times import naive_utc
 from zhili.events import lifecycle as L
 from zhili.events.bulk import insert_rows
 from zhili.events.categories import Category, tree
@@ -134,12 +135,6 @@ def prepare(
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
-def _utc(t: dt.datetime) -> dt.datetime:
-    """A reported time as the hub stores times: naive UTC. An offset is applied, not dropped
-    (a citizen app's 05:00+08:00 is 21:00 the day before); a naive time is taken as UTC."""
-    return t.astimezone(dt.UTC).replace(tzinfo=None) if t.tzinfo is not None else t
 
 
 # The write path runs prebuilt Core statements on the session's connection: at thousands of
@@ -329,7 +324,7 @@ def write_batch(
             "entities": [e.model_dump() for e in p.entities] if p.entities else None,
             "rule_version": book.version,
             "deadline_hours": rule.deadline_hours,
-            "reported_at": _utc(p.reported_at) if p.reported_at else now,
+            "reported_at": naive_utc(p.reported_at) if p.reported_at else now,
             "created_at": now,
             "updated_at": now,
             "dispatched_at": None,

@@ -345,18 +345,20 @@ def append_batch(
             rows.append(sql.row(values))
             subject_rows.extend((s, seq) for s in subjects)
             seq += 1
+        # PostgreSQL takes a batch as one JSON document per table; a single row plainly.
+        bulk = not sql.sqlite
         with pipelined(conn):  # the writes need no answer: one round trip on PostgreSQL
             if len(rows) == 1:
                 cur.execute(sql.insert_record, rows[0])
-            elif sql.sqlite:
-                cur.executemany(sql.insert_record, rows)
-            else:
+            elif bulk:
                 cur.execute(sql.insert_records, (document(records),))
-            if len(subject_rows) == 1 or (subject_rows and sql.sqlite):
-                cur.executemany(sql.insert_subject, subject_rows)
-            elif subject_rows:
+            else:
+                cur.executemany(sql.insert_record, rows)
+            if bulk and len(subject_rows) > 1:
                 pairs = [{"subject": s, "seq": q} for s, q in subject_rows]
                 cur.execute(sql.insert_subjects, (document(pairs),))
+            elif subject_rows:
+                cur.executemany(sql.insert_subject, subject_rows)
             cur.execute(sql.set_hash, (prev_hash,))
     finally:
         cur.close()
