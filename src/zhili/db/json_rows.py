@@ -7,9 +7,10 @@ audit log's batched appends."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable
 from typing import Any
+
+import orjson
 
 from zhili.db.times import naive_utc
 
@@ -24,8 +25,12 @@ def populate_sql(table: str, columns: Iterable[str]) -> str:
 
 
 def document(rows: list[dict[str, Any]]) -> str:
-    """The rows as one JSON array of objects (JSON columns nested as values)."""
-    return json.dumps(rows, ensure_ascii=False, default=_iso)
+    """The rows as one JSON array of objects (JSON columns nested as values).
+
+    orjson, not the standard library: 6 us a row instead of 13, a fifth of the intake
+    writer's CPU. Its own datetime output would keep an aware time's offset, which
+    PostgreSQL's timestamp input drops, so times still pass through `_iso`."""
+    return orjson.dumps(rows, default=_iso, option=orjson.OPT_PASSTHROUGH_DATETIME).decode()
 
 
 def _iso(v: Any) -> str:
