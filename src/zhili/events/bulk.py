@@ -30,6 +30,19 @@ def _sqlite_json(v: Any) -> Any:
     return None if v is None else json.dumps(v)
 
 
+def _sqlite_converts(columns: list[Any]) -> list[tuple[int, Convert]]:
+    """How SQLAlchemy would store each column's Python value on SQLite (JSON and dates as text)."""
+    out: list[tuple[int, Convert]] = []
+    for i, c in enumerate(columns):
+        if isinstance(c.type, JSON):
+            out.append((i, _sqlite_json))
+        elif isinstance(c.type, DateTime):
+            out.append((i, sqlite_datetime))
+        elif isinstance(c.type, Date):
+            out.append((i, sqlite_date))
+    return out
+
+
 class _Insert:
     """One table's INSERT for one set of columns, in the driver's placeholder style."""
 
@@ -51,14 +64,7 @@ class _Insert:
             self.sql = populate_sql(table.name, self.names)
             return
         self.sql = f"INSERT INTO {table.name} ({names}) VALUES ({', '.join(['?'] * len(columns))})"
-        self.converts: list[tuple[int, Convert]] = []
-        for i, c in enumerate(columns[: len(given)]):
-            if isinstance(c.type, JSON):
-                self.converts.append((i, _sqlite_json))
-            elif isinstance(c.type, DateTime):
-                self.converts.append((i, sqlite_datetime))
-            elif isinstance(c.type, Date):
-                self.converts.append((i, sqlite_date))
+        self.converts = _sqlite_converts(columns[: len(given)])
 
     def document(self, rows: list[dict[str, Any]]) -> str:
         """PostgreSQL: the rows as one JSON array of objects (JSON columns nested as values)."""
@@ -94,6 +100,62 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
     try:
         if stmt.json:
             cur.execute(stmt.sql, (stmt.document(rows),))
+        else:
+            cur.executemany(stmt.sql, stmt.params(rows))
+    finally:
+        cur.close()
+
+
+class _Update:
+    """One table's UPDATE of some columns by its `id`, in the driver's style: on PostgreSQL
+    all rows as one JSON document joined on id, elsewhere one statement per row."""
+
+    def __init__(self, table: Table, dialect: str, given: tuple[str, ...]) -> None:
+        self.given = given
+        self.set = [name for name in given if name != "id"]
+        self.json = dialect == "postgresql"
+        if self.json:
+            sets = ", ".join(f"{name} = d.{name}" for name in self.set)
+            self.sql = (
+                f"UPDATE {table.name} AS t SET {sets} "
+                f"FROM json_populate_recordset(NULL::{table.name}, %s::json) AS d "
+                "WHERE t.id = d.id"
+            )
+            return
+        sets = ", ".join(f"{name} = ?" for name in self.set)
+        self.sql = f"UPDATE {table.name} SET {sets} WHERE id = ?"
+        self.converts = _sqlite_converts([table.c[name] for name in self.set])
+
+    def params(self, rows: list[dict[str, Any]]) -> list[list[Any]]:
+        out = []
+        for row in rows:
+            values = [row[name] for name in self.set]
+            for i, convert in self.converts:
+                values[i] = convert(values[i])
+            out.append([*values, row["id"]])
+        return out
+
+
+_UPDATES: dict[tuple[str, str, tuple[str, ...]], _Update] = {}
+
+
+def update_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """UPDATE rows of `table` by id: each dict holds "id" and the columns to set (the same
+    keys in every dict). Inside `pipelined` it joins the round trip of the writes around it."""
+    if not rows:
+        return
+    dialect = conn.dialect.name
+    given = tuple(rows[0])
+    if "id" not in given:
+        raise ValueError("update_rows needs each row's id")
+    key = (table.name, dialect, given)
+    stmt = _UPDATES.get(key)
+    if stmt is None:
+        stmt = _UPDATES[key] = _Update(table, dialect, given)
+    cur = dbapi(conn).cursor()
+    try:
+        if stmt.json:
+            cur.execute(stmt.sql, (document(rows),))
         else:
             cur.executemany(stmt.sql, stmt.params(rows))
     finally:

@@ -9,6 +9,7 @@ serves many acknowledgements and nothing is acknowledged before it is committed.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import uuid
 from collections.abc import Callable, Sequence
@@ -21,8 +22,9 @@ from sqlalchemy.orm import Session, aliased
 from zhili.db.pipeline import Reads, pipelined
 from zhili.db.times import naive_utc
 from zhili.events import lifecycle as L
-from zhili.events.bulk import insert_rows
+from zhili.events.bulk import insert_rows, update_rows
 from zhili.events.categories import Category, tree
+from zhili.events.inflight import InFlight, Planning, Ticket
 from zhili.events.merging import Candidate, find_incident, prefetch
 from zhili.events.models import Event, EventAction, EventNotification, EventTimer
 from zhili.events.notify import reporter_recipients, rows_for_state, state_message
@@ -176,20 +178,15 @@ JOIN events e ON e.reporter_actor = q.actor AND e.idempotency_key = q.key
 LEFT OUTER JOIN events i ON i.id = e.incident_id"""
 )
 _INSERT = insert(_EVENTS).returning(_EVENTS.c.id, sort_by_parameter_order=True)
-# PostgreSQL: the ids first, from the events sequence in one round trip, then a plain insert
-# with the final codes (a multi-row INSERT ... RETURNING is a new, long statement text for
-# every batch size, which psycopg parses anew each time), pipelined with the timeline, timer
-# and notice inserts (bulk.py).
+# PostgreSQL: the ids first, from the events sequence with the batch's reads, then a plain
+# insert with the final codes (a multi-row INSERT ... RETURNING is a new, long statement text
+# for every batch size, which psycopg parses anew each time), pipelined with the timeline,
+# timer and notice inserts (bulk.py).
 _NEXT_IDS = text(
     "SELECT nextval(pg_get_serial_sequence('events', 'id')) FROM generate_series(1, :n)"
 )
 _SET_CODE = (
     update(_EVENTS).where(_EVENTS.c.id == bindparam("b_id")).values(code=bindparam("b_code"))
-)
-_SET_INCIDENT = (
-    update(_EVENTS)
-    .where(_EVENTS.c.id == bindparam("b_id"))
-    .values(incident_id=bindparam("b_incident"))
 )
 _ACTIONS = EventAction.__table__
 _TIMERS = EventTimer.__table__
@@ -243,9 +240,31 @@ def write_batch(
     now: dt.datetime | None = None,
 ) -> list[Outcome]:
     """Write the drafts in the session's transaction (the caller commits); one outcome each."""
+    outcomes = write_in_turn(session, state, ctx, drafts, now)
+    assert all(o is not None for o in outcomes)  # only batches in flight hand drafts back
+    return outcomes  # type: ignore[return-value]
+
+
+def write_in_turn(
+    session: Session,
+    state: HubState,
+    ctx: PrivacyContext,
+    drafts: list[Draft],
+    now: dt.datetime | None = None,
+    turn: tuple[InFlight, Ticket] | None = None,
+) -> list[Outcome | None]:
+    """write_batch for one of several writers (`turn`: PostgreSQL only): the batch plans
+    after the batches before it and writes its audit records and merges after they commit
+    (inflight.py). None for a draft handed back: an earlier batch, not yet committed, is
+    writing its idempotency key; the writer queues it again."""
     now = now or _now()
     conn = session.connection()
-    # The batch's reads first, together: one round trip on PostgreSQL.
+    postgres = conn.dialect.name == "postgresql"
+    if turn is not None and not postgres:
+        raise ValueError("batches in flight need PostgreSQL (SQLite has one writer)")
+    # The batch's reads first, together: one round trip on PostgreSQL, where the new events'
+    # ids come with them (an id a retry does not use is a gap in the sequence, as after a
+    # rollback): the plan knows its ids, and batches after it can merge into them.
     reads = Reads(conn)
     version = reads.add(ACTIVE_VERSION)
     replayed = _existing(reads, drafts)
@@ -255,29 +274,121 @@ def write_batch(
         [(d.category.family, d.area_code, d.payload.lon, d.payload.lat) for d in drafts],
         now,
     )
+    new_ids = reads.add(_NEXT_IDS, {"n": len(drafts)}) if postgres else None
     reads.run()
-    active = reads.rows(version)
-    book = state.book_at(session, active[0].version if active else None)
-    conn = session.connection()  # seeding the first routing version commits (a new database)
-    known = replayed()
-    fetched = candidates()
-    results: list[Outcome | None] = [None] * len(drafts)
+    ids = sorted(r[0] for r in reads.rows(new_ids)) if new_ids is not None else None
+    with contextlib.ExitStack() as stack:
+        inflight = None
+        if turn is not None:
+            inflight, ticket = turn
+            planning = stack.enter_context(inflight.plan(ticket))
+        else:
+            planning = Planning([], set())
+        active = reads.rows(version)
+        book = state.book_at(session, active[0].version if active else None)
+        conn = session.connection()  # seeding the first routing version commits (new database)
+        batch = _Plan(drafts, planning)
+        _plan(conn, state, book, batch, replayed(), candidates(), ids, now)
+    plan, plan_of, merges = batch.plan, batch.plan_of, batch.merges
+    if plan:
+        if not postgres:
+            ids = list(conn.execute(_INSERT, plan).scalars())
+            for row, new_id in zip(plan, ids, strict=True):
+                row["id"] = new_id
+                row["code"] = f"E{new_id:08d}"
+        with pipelined(conn):  # on PostgreSQL the inserts in one round trip
+            if postgres:
+                insert_rows(conn, _EVENTS, plan)
+            else:
+                conn.execute(_SET_CODE, [{"b_id": r["id"], "b_code": r["code"]} for r in plan])
+            _timeline_and_timers(conn, book, plan, merges, now)
+            _notifications(conn, plan, now)
+    if inflight is not None:
+        # Audit records and merges in commit order: the chain grows batch after batch, and
+        # an incident an earlier batch is writing is committed before reports join it.
+        inflight.commit_turn(ticket)
+    if plan:
+        ctx.audit_many(
+            session,
+            [
+                AuditEntry(
+                    actor_id=drafts[plan_of[j]].actor.id,
+                    actor_role=drafts[plan_of[j]].actor.role,
+                    actor_department=drafts[plan_of[j]].actor.department,
+                    action=CHANNEL_ACTION[drafts[plan_of[j]].channel],
+                    resource=f"event:{r['code']}",
+                    result_count=1,
+                )
+                for j, r in enumerate(plan)
+            ],
+        )
+    incident_code = _merge_all(session, state, plan, merges, now)
+    results = batch.results
+    for j, row in enumerate(plan):
+        results[plan_of[j]] = Outcome(
+            row["id"],
+            row["code"],
+            row["state"],
+            row["level"],
+            row["department"],
+            True,
+            incident_code.get(j),
+            row["worker_id"],
+            row["due_at"],
+            row["token"],
+        )
+    for i, first_i in batch.same_as.items():  # in-batch retries share the first's outcome
+        first = results[first_i]
+        assert first is not None
+        results[i] = Outcome(**{**first.__dict__, "created": False})
+    return results
+
+
+@dataclass
+class _Plan:
+    """A batch being planned: its drafts, what it plans and what it answers without writing."""
+
+    drafts: list[Draft]
+    planning: Planning  # what batches in flight are writing (nothing with one writer)
+    results: list[Outcome | None] = field(default_factory=list)
+    same_as: dict[int, int] = field(default_factory=dict)  # an in-batch retry -> the first
+    plan: list[dict[str, Any]] = field(default_factory=list)  # new events, in order
+    plan_of: list[int] = field(default_factory=list)  # draft index of each planned event
+    merges: list[tuple[int, Candidate]] = field(default_factory=list)  # planned index -> incident
+
+
+def _plan(
+    conn: Connection,
+    state: HubState,
+    book: Any,
+    batch: _Plan,
+    known: dict[tuple[str, str], Outcome],
+    fetched: list[list[Candidate]] | None,
+    ids: list[int] | None,
+    now: dt.datetime,
+) -> None:
+    """Decide each draft: a retry answered from before, handed back (its key in flight), or
+    a new event (routed, merged or dispatched) in `batch.plan`."""
+    drafts, planning = batch.drafts, batch.planning
+    batch.results = [None] * len(drafts)
     seen: dict[tuple[str, str], int] = {}
-    plan: list[dict[str, Any]] = []  # new events, in order
-    plan_of: list[int] = []  # draft index of each planned event
-    merges: list[tuple[int, Candidate]] = []  # planned index -> incident
-    pending: list[Candidate] = []
+    # Incidents to merge into: the batches' in flight first, then this batch's own new ones.
+    pending: list[Candidate] = list(planning.incidents)
+    crowd = state.crowd
     for i, d in enumerate(drafts):
         if d.idempotency_key:
             k = (d.actor.id, d.idempotency_key)
             if k in known:
-                results[i] = known[k]
+                batch.results[i] = known[k]
                 continue
+            if k in planning.busy:
+                continue  # handed back: answered once the first attempt has committed
             if k in seen:
-                continue  # answered below with the first one's outcome
+                batch.same_as[i] = seen[k]  # answered with the first one's outcome
+                continue
             seen[k] = i
+            planning.my_keys.add(k)
         p = d.payload
-        crowd = state.crowd
         level = book.start_level(d.category.code)
         lifted = crowd.level_for(p.crowd_size)
         if lifted and L.level_index(lifted) > L.level_index(level):
@@ -297,8 +408,9 @@ def write_batch(
             fetched[i] if fetched is not None else None,
         )
         rule = book.rule(d.category.code, level)
+        new_id = ids[len(batch.plan)] if ids is not None else None
         row = {
-            "code": "tmp" + uuid.uuid4().hex[:20],
+            "code": f"E{new_id:08d}" if new_id is not None else "tmp" + uuid.uuid4().hex[:20],
             "category": d.category.code,
             "family": d.category.family,
             "channel": d.channel,
@@ -334,72 +446,27 @@ def write_batch(
             "rating": None,
             "token": d.token,
         }
+        if new_id is not None:
+            row["id"] = new_id
         if incident is not None:
             row["state"] = L.DUPLICATE
             row["due_at"] = None
-            merges.append((len(plan), incident))
+            batch.merges.append((len(batch.plan), incident))
         else:
-            pending.append(
-                Candidate(None, d.category.family, d.area_code, p.lon, p.lat, now, len(plan))
+            mine = Candidate(
+                new_id, d.category.family, d.area_code, p.lon, p.lat, now, len(batch.plan)
             )
+            pending.append(mine)
+            if new_id is not None and d.category.family in state.merge.families:
+                planning.mine.append(mine)
             if level in ("grid", "village"):
                 choice = state.dispatcher.nearest(d.area_code, p.lon, p.lat)
                 if choice is not None:
                     row["state"] = L.DISPATCHED
                     row["worker_id"] = choice.worker_id
                     row["dispatched_at"] = now
-        plan.append(row)
-        plan_of.append(i)
-    if plan:
-        postgres = conn.dialect.name == "postgresql"
-        if postgres:
-            ids = sorted(conn.execute(_NEXT_IDS, {"n": len(plan)}).scalars())
-        else:
-            ids = list(conn.execute(_INSERT, plan).scalars())
-        for row, new_id in zip(plan, ids, strict=True):
-            row["id"] = new_id
-            row["code"] = f"E{new_id:08d}"
-        with pipelined(conn):  # on PostgreSQL the inserts in one round trip
-            if postgres:
-                insert_rows(conn, _EVENTS, plan)
-            else:
-                conn.execute(_SET_CODE, [{"b_id": r["id"], "b_code": r["code"]} for r in plan])
-            _timeline_and_timers(conn, book, plan, merges, now)
-            _notifications(conn, plan, now)
-        ctx.audit_many(
-            session,
-            [
-                AuditEntry(
-                    actor_id=drafts[plan_of[j]].actor.id,
-                    actor_role=drafts[plan_of[j]].actor.role,
-                    actor_department=drafts[plan_of[j]].actor.department,
-                    action=CHANNEL_ACTION[drafts[plan_of[j]].channel],
-                    resource=f"event:{r['code']}",
-                    result_count=1,
-                )
-                for j, r in enumerate(plan)
-            ],
-        )
-    incident_code = _merge_all(session, state, plan, merges, now)
-    for j, row in enumerate(plan):
-        results[plan_of[j]] = Outcome(
-            row["id"],
-            row["code"],
-            row["state"],
-            row["level"],
-            row["department"],
-            True,
-            incident_code.get(j),
-            row["worker_id"],
-            row["due_at"],
-            row["token"],
-        )
-    for i, d in enumerate(drafts):  # in-batch retries share the first one's outcome
-        if results[i] is None and d.idempotency_key:
-            first = results[seen[(d.actor.id, d.idempotency_key)]]
-            assert first is not None
-            results[i] = Outcome(**{**first.__dict__, "created": False})
-    return [r for r in results if r is not None]
+        batch.plan.append(row)
+        batch.plan_of.append(i)
 
 
 def _timeline_and_timers(conn: Connection, book, plan, merges, now: dt.datetime) -> None:
@@ -486,15 +553,6 @@ _INCIDENTS = select(
     Event.severity,
     Event.crowd_size,
 ).where(Event.id.in_(bindparam("ids", expanding=True)))
-_FOLLOW_LATEST = (
-    update(_EVENTS)
-    .where(_EVENTS.c.id == bindparam("b_id"))
-    .values(
-        crowd_size=bindparam("b_crowd"),
-        severity=bindparam("b_severity"),
-        updated_at=bindparam("b_updated"),
-    )
-)
 
 
 def _merge_all(
@@ -533,19 +591,19 @@ def _merge_all(
     def write_queued() -> None:
         if not links:
             return  # every merge queues a link: nothing else can be waiting
-        conn.execute(_SET_INCIDENT, links)
-        with pipelined(conn):
+        with pipelined(conn):  # one round trip on PostgreSQL
+            update_rows(conn, _EVENTS, links)
             insert_rows(conn, _ACTIONS, actions)
             insert_rows(conn, _NOTIFICATIONS, notices)
-        if changed:
-            conn.execute(
-                _FOLLOW_LATEST,
+            update_rows(
+                conn,
+                _EVENTS,
                 [
                     {
-                        "b_id": i,
-                        "b_crowd": c["crowd_size"],
-                        "b_severity": c["severity"],
-                        "b_updated": now,
+                        "id": i,
+                        "crowd_size": c["crowd_size"],
+                        "severity": c["severity"],
+                        "updated_at": now,
                     }
                     for i, c in changed.items()
                 ],
@@ -556,7 +614,7 @@ def _merge_all(
     for (j, _), target_id in zip(merges, targets, strict=True):
         report = plan[j]
         incident = incidents[target_id]
-        links.append({"b_id": report["id"], "b_incident": target_id})
+        links.append({"id": report["id"], "incident_id": target_id})
         actions.append(
             {
                 "event_id": target_id,
