@@ -60,3 +60,13 @@ def test_openapi_documents_the_body_and_the_header(server: str) -> None:
     assert "$defs" not in str(schema), "an operation's schema cannot point into its own $defs"
     assert [p["name"] for p in op["parameters"]] == ["Idempotency-Key"]
     assert set(op["responses"]) >= {"200", "201"}
+
+
+def test_a_report_past_the_size_limit_gets_413(server: str, callers) -> None:
+    from zhili.api.events import MAX_REPORT_BYTES
+
+    system = callers["department_system"]
+    body = {"category": "urban.posters", "area_code": XIECUN_GRID, "description": "x" * 300_000}
+    assert len(str(body)) > MAX_REPORT_BYTES
+    r = _report(system, server, json=body)
+    assert r.status_code == 413 and str(MAX_REPORT_BYTES) in r.json()["detail"], r.text

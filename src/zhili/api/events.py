@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, Response, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field, ValidationError
@@ -118,6 +118,25 @@ _REPORT_DOC: dict[str, Any] = {
 }
 
 
+# A report is text (photos go to /api/events/{code}/attachments): a larger body is refused before
+# more of it is read.
+MAX_REPORT_BYTES = 256 * 1024
+
+
+async def _report_body(request: Request) -> bytes:
+    too_large = HTTPException(413, f"a report may have at most {MAX_REPORT_BYTES} bytes")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_REPORT_BYTES:
+        raise too_large
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_REPORT_BYTES:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def _json(body: dict[str, Any], status: int) -> Response:
     return Response(
         json.dumps(body, ensure_ascii=False, separators=(",", ":")),
@@ -141,7 +160,7 @@ async def report(request: Request) -> Response:
     event: the same key answers 200 with the event the first request made."""
     current = await _REPORT_CHECK(await caller(request))
     try:
-        payload = EventIn.model_validate_json(await request.body())
+        payload = EventIn.model_validate_json(await _report_body(request))
     except ValidationError as exc:  # FastAPI's own 422, with the body's locations
         raise RequestValidationError(
             [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]

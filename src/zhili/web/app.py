@@ -11,7 +11,8 @@ from nicegui import app as nicegui_app
 from nicegui import ui
 
 from zhili import __version__
-from zhili.api import errors
+from zhili.api import direct, errors
+from zhili.api import events as event_routes
 from zhili.api.routes import ROUTERS
 from zhili.config import get_settings
 from zhili.db import database_url, make_engine, make_sessionmaker
@@ -59,6 +60,8 @@ def create_app(data: Path, db_url: str | None = None) -> FastAPI:
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)
+    # The intake's hot route skips the middleware stack and router (api/direct.py).
+    direct.install(app, {("POST", "/api/events"): event_routes.report})
     # The role pages (#7): one context to the services, one live feed for every screen.
     web = WebContext(app.state.data, app.state.sessions, app.state.privacy, app.state.events)
     web.feed = LiveFeed(app.state.sessions)
