@@ -96,7 +96,7 @@ def test_two_writers_under_load_answer_every_report_once(hub: Hub) -> None:
     writer.start()
     try:
         futures = [writer.submit(d) for d in drafts]
-        done, waiting = wait(futures, timeout=120)
+        _, waiting = wait(futures, timeout=120)
     finally:
         writer.stop()
     assert not waiting
