@@ -8,10 +8,11 @@ hold as if batches ran one after another:
 * S7's "one incident": a report merges into an incident another writer is writing but has
   not committed, which the database does not show it. So every batch plans in turn (`plan`),
   sees the new incidents of the batches its reads could not see, and leaves its own.
-* Idempotency: a retry must not race the first attempt into the unique index (the later one
-  would wait there on the earlier one's commit while the earlier one waits for its turn).
-  A draft whose key an unseen batch is writing is handed back (`Planning.busy`); the writer
-  queues it again and a later batch answers it with the event the first attempt made.
+* Idempotency: a retry must not race the first attempt into the unique index (it would wait
+  there for the first attempt's commit and then fail, and its whole batch with it, to be
+  rewritten one report at a time). A draft whose key an unseen batch is writing is handed
+  back (`Planning.busy`); the writer queues it again and a later batch answers it with the
+  event the first attempt made.
 
 Commits follow the same order (`commit_turn`): a batch merges into earlier batches'
 incidents only after they committed, and the audit chain grows in the same order.
