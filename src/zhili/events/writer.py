@@ -11,10 +11,13 @@ batch with one wake-up of the loop, not one per request, and when little has que
 a moment (`linger`, 2 ms) for more, so that under load batches grow instead of each commit
 serving a handful.
 
-On PostgreSQL two writers, each on its own connection, take turns: while one batch waits
-for the database (its inserts, its commit) the next is gathered and planned, so the
-writers' Python and the database's work overlap (inflight.py keeps merging, idempotency and
-the audit chain as if the batches ran one after another). SQLite takes one writer at a time.
+On PostgreSQL `ZHILI_INTAKE_WRITERS=2` runs two writers, each on its own connection, taking
+turns: while one batch waits for the database (its inserts, its commit) the next is gathered
+and planned, so the writers' Python and the database's work overlap (inflight.py keeps
+merging, idempotency and the audit chain as if the batches ran one after another). One is
+the default: with the intake's direct route the loop leaves the writer enough of the core,
+and one writer's larger batches gave the same rate and a shorter tail (DECISIONS 58).
+SQLite takes one writer at a time.
 """
 
 from __future__ import annotations
@@ -44,8 +47,9 @@ log = logging.getLogger(__name__)
 _STOP = object()
 LINGER_S = float(os.environ.get("ZHILI_INTAKE_LINGER_MS", "2")) / 1000
 # Writers on PostgreSQL (docs/PERFORMANCE.md, intake): two overlap one batch's database work
-# with the next one's Python; a third finds no core left on two.
-WRITERS = int(os.environ.get("ZHILI_INTAKE_WRITERS", "2"))
+# with the next one's Python, which took more push-batch reports a second but no more single
+# reports, at a longer p99 at 500/s; so one by default.
+WRITERS = int(os.environ.get("ZHILI_INTAKE_WRITERS", "1"))
 # PostgreSQL plans the intake's lookups from table statistics, which autovacuum refreshes
 # only every minute or so: on a new or fast-growing database the planner believes the events
 # table is tiny and scans it. The writer refreshes them itself after 1,000 events written,
