@@ -90,12 +90,16 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
     """INSERT the rows (dicts with the same keys) into `table` in the connection's transaction."""
     if not rows:
         return
-    dialect = conn.dialect.name
     given = tuple(rows[0])
-    key = (table.name, dialect, given)
+    key = (table.name, conn.dialect.name, given)
     stmt = _INSERTS.get(key)
     if stmt is None:
-        stmt = _INSERTS[key] = _Insert(table, dialect, given)
+        stmt = _INSERTS[key] = _Insert(table, conn.dialect.name, given)
+    _send(conn, stmt, rows)
+
+
+def _send(conn: Connection, stmt: _Insert | _Update, rows: list[dict[str, Any]]) -> None:
+    """One statement for all rows on PostgreSQL (a JSON document), one per row elsewhere."""
     cur = dbapi(conn).cursor()
     try:
         if stmt.json:
@@ -126,6 +130,9 @@ class _Update:
         self.sql = f"UPDATE {table.name} SET {sets} WHERE id = ?"
         self.converts = _sqlite_converts([table.c[name] for name in self.set])
 
+    def document(self, rows: list[dict[str, Any]]) -> str:
+        return document(rows)
+
     def params(self, rows: list[dict[str, Any]]) -> list[list[Any]]:
         out = []
         for row in rows:
@@ -144,19 +151,11 @@ def update_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
     keys in every dict). Inside `pipelined` it joins the round trip of the writes around it."""
     if not rows:
         return
-    dialect = conn.dialect.name
     given = tuple(rows[0])
     if "id" not in given:
         raise ValueError("update_rows needs each row's id")
-    key = (table.name, dialect, given)
+    key = (table.name, conn.dialect.name, given)
     stmt = _UPDATES.get(key)
     if stmt is None:
-        stmt = _UPDATES[key] = _Update(table, dialect, given)
-    cur = dbapi(conn).cursor()
-    try:
-        if stmt.json:
-            cur.execute(stmt.sql, (document(rows),))
-        else:
-            cur.executemany(stmt.sql, stmt.params(rows))
-    finally:
-        cur.close()
+        stmt = _UPDATES[key] = _Update(table, conn.dialect.name, given)
+    _send(conn, stmt, rows)

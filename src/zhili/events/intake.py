@@ -28,6 +28,7 @@ from zhili.events.inflight import InFlight, Planning, Ticket
 from zhili.events.merging import Candidate, find_incident, prefetch
 from zhili.events.models import Event, EventAction, EventNotification, EventTimer
 from zhili.events.notify import reporter_recipients, rows_for_state, state_message
+from zhili.events.routing import RuleBook
 from zhili.events.runtime import ACTIVE_VERSION, HubState
 from zhili.events.schemas import EventIn
 from zhili.events.timers import open_timers
@@ -360,7 +361,7 @@ class _Plan:
 def _plan(
     conn: Connection,
     state: HubState,
-    book: Any,
+    book: RuleBook,
     batch: _Plan,
     known: dict[tuple[str, str], Outcome],
     fetched: list[list[Candidate]] | None,
