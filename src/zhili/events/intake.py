@@ -351,11 +351,14 @@ class _Plan:
 
     drafts: list[Draft]
     planning: Planning  # what batches in flight are writing (nothing with one writer)
-    results: list[Outcome | None] = field(default_factory=list)
+    results: list[Outcome | None] = field(init=False)  # one per draft, None until answered
     same_as: dict[int, int] = field(default_factory=dict)  # an in-batch retry -> the first
     plan: list[dict[str, Any]] = field(default_factory=list)  # new events, in order
     plan_of: list[int] = field(default_factory=list)  # draft index of each planned event
     merges: list[tuple[int, Candidate]] = field(default_factory=list)  # planned index -> incident
+
+    def __post_init__(self) -> None:
+        self.results = [None] * len(self.drafts)
 
 
 def _plan(
@@ -371,7 +374,6 @@ def _plan(
     """Decide each draft: a retry answered from before, handed back (its key in flight), or
     a new event (routed, merged or dispatched) in `batch.plan`."""
     drafts, planning = batch.drafts, batch.planning
-    batch.results = [None] * len(drafts)
     seen: dict[tuple[str, str], int] = {}
     # Incidents to merge into: the batches' in flight first, then this batch's own new ones.
     pending: list[Candidate] = list(planning.incidents)
